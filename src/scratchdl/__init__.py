@@ -1,0 +1,14 @@
+"""scratchdl: a deep learning framework written from scratch on NumPy, with a Keras-compatible API."""
+
+from scratchdl import backend
+from scratchdl.autograd import (
+    Function, Parameter, Tensor, as_tensor, enable_grad, is_grad_enabled, no_grad,
+)
+from scratchdl import ops
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Function", "Parameter", "Tensor", "as_tensor", "backend", "enable_grad",
+    "is_grad_enabled", "no_grad", "ops", "__version__",
+]

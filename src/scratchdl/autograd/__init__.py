@@ -1,0 +1,11 @@
+"""Reverse-mode automatic differentiation: tensors, functions, the backward engine, gradcheck."""
+
+from scratchdl.autograd.function import Function
+from scratchdl.autograd.mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from scratchdl.autograd.tensor import Parameter, Tensor, as_tensor
+from scratchdl.autograd.engine import backward, sum_to
+
+__all__ = [
+    "Function", "Tensor", "Parameter", "as_tensor", "backward", "sum_to",
+    "no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled",
+]

@@ -1,0 +1,124 @@
+"""The ``Function`` base class: one differentiable operation on raw arrays.
+
+An op is a small subclass with two methods:
+
+* ``forward(*arrays)`` computes the outputs from raw arrays (NumPy or CuPy) and saves, with
+  ``save_for_backward``, exactly what its backward needs;
+* ``backward(*output_grads)`` returns one gradient array (or ``None``) per input, each with the
+  shape of the *broadcast* result; the engine reduces broadcast gradients to each input's shape,
+  so ops never repeat that logic.
+
+Calling a function instance on tensors runs ``forward`` and, when gradients are needed, links the
+outputs to the function (define-by-run). A function instance is used once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from numbers import Number
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from scratchdl import backend
+from scratchdl.autograd import mode
+
+if TYPE_CHECKING:
+    from scratchdl.autograd.tensor import Tensor
+
+Array = Any  # a numpy.ndarray or cupy.ndarray
+_SCALARS = (Number, np.generic)
+
+
+class Function:
+    """Base class of every differentiable op.
+
+    Attributes set when the graph is recorded:
+        inputs: the input tensors (``None`` after the graph was freed by ``backward``).
+        needs_input_grad: one bool per input, True where that input requires grad.
+        generation: the order key of the backward pass (consumers run before producers).
+        saved: the arrays saved by ``save_for_backward``.
+    """
+
+    inputs: tuple[Any, ...] | None
+    needs_input_grad: tuple[bool, ...]
+    generation: int
+    saved: tuple[Array, ...]
+    output_meta: tuple[tuple[tuple[int, ...], Any], ...]
+
+    def __call__(self, *inputs: Any) -> Any:
+        from scratchdl.autograd.tensor import Tensor
+
+        arrays = [_raw(x) for x in inputs]
+        if backend.cupy_available():
+            backend.get_array_module(*arrays)  # raises on a NumPy/CuPy mix
+        outputs = self.forward(*arrays)
+        single = not isinstance(outputs, tuple)
+        if single:
+            outputs = (outputs,)
+        outputs = tuple(_ensure_array(y) for y in outputs)
+
+        record = mode.is_grad_enabled() and any(
+            isinstance(x, Tensor) and x.requires_grad for x in inputs
+        )
+        if record:
+            self.inputs = inputs
+            self.needs_input_grad = tuple(
+                isinstance(x, Tensor) and x.requires_grad for x in inputs
+            )
+            self.generation = max(
+                (x.creator.generation + 1 for x in inputs if isinstance(x, Tensor) and x.creator),
+                default=0,
+            )
+            self.output_meta = tuple((y.shape, y.dtype) for y in outputs)
+            results = tuple(
+                Tensor._from_op(y, self, index) if backend.is_floating(y.dtype) else Tensor(y)
+                for index, y in enumerate(outputs)
+            )
+        else:
+            self.saved = ()
+            results = tuple(Tensor(y) for y in outputs)
+        return results[0] if single else results
+
+    def forward(self, *arrays: Array) -> Array | tuple[Array, ...]:
+        """Compute the outputs from raw input arrays."""
+        raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
+
+    def backward(self, *output_grads: Array) -> Array | None | Sequence[Array | None]:
+        """Return the gradient of each input (``None`` for inputs that need none)."""
+        raise NotImplementedError(f"{type(self).__name__} is not differentiable")
+
+    def save_for_backward(self, *arrays: Array) -> None:
+        """Keep ``arrays`` for ``backward``; they are released when the graph is freed."""
+        self.saved = arrays
+
+    def release(self) -> None:
+        """Drop the inputs and saved arrays once backward has run (frees the graph)."""
+        self.inputs = None
+        self.saved = ()
+
+    @property
+    def name(self) -> str:
+        """The op's class name, used in error messages."""
+        return type(self).__name__
+
+
+def _raw(value: Any) -> Any:
+    from scratchdl.autograd.tensor import Tensor
+
+    if isinstance(value, Tensor):
+        return value.data
+    if isinstance(value, _SCALARS) or hasattr(value, "__array_interface__") or _is_cupy(value):
+        return value
+    return backend.as_array(value)
+
+
+def _is_cupy(value: Any) -> bool:
+    return backend.cupy_available() and type(value).__module__.startswith("cupy")
+
+
+def _ensure_array(value: Any) -> Array:
+    # NumPy returns scalars, not 0-d arrays, from some ufuncs on 0-d inputs.
+    if isinstance(value, np.ndarray) or _is_cupy(value):
+        return value
+    return np.asarray(value)

@@ -1,0 +1,46 @@
+"""Small helpers shared by the op modules (not public)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scratchdl.autograd.tensor import Tensor
+
+
+def shape_of(value: Any) -> tuple[int, ...]:
+    """Shape of a tensor, array or scalar."""
+    return tuple(getattr(value, "shape", ()))
+
+
+def normalize_axis(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
+    """Return ``axis`` (None, int or tuple) as a sorted tuple of non-negative axes.
+
+    Raises a ValueError naming ``op`` when an axis is out of range or repeated.
+    """
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    result = []
+    for item in axes:
+        if not -ndim <= item < max(ndim, 1):
+            raise ValueError(f"{op}: axis {item} is out of range for a tensor with {ndim} dimensions")
+        result.append(item % ndim if ndim else 0)
+    if len(set(result)) != len(result):
+        raise ValueError(f"{op}: repeated axis in {axis}")
+    return tuple(sorted(result))
+
+
+def check_broadcast(op: str, *values: Any) -> None:
+    """Raise a clear ValueError when the shapes of ``values`` do not broadcast together."""
+    import numpy as np
+
+    shapes = [shape_of(v) for v in values]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(
+            f"{op}: shapes {' and '.join(str(s) for s in shapes)} cannot be broadcast together"
+        ) from None
+
+
+__all__ = ["Tensor", "shape_of", "normalize_axis", "check_broadcast"]

@@ -1,0 +1,5 @@
+"""Shared test configuration."""
+
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
