@@ -5,10 +5,11 @@ from scratchdl.autograd import (
     Function, Parameter, Tensor, as_tensor, enable_grad, is_grad_enabled, no_grad,
 )
 from scratchdl import ops
+from scratchdl.autograd.gradcheck import gradcheck, gradcheck_parameters
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Function", "Parameter", "Tensor", "as_tensor", "backend", "enable_grad",
-    "is_grad_enabled", "no_grad", "ops", "__version__",
+    "is_grad_enabled", "no_grad", "ops", "gradcheck", "gradcheck_parameters", "__version__",
 ]

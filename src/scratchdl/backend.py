@@ -109,3 +109,17 @@ def set_random_seed(seed: int) -> None:
     _generator = np.random.default_rng(int(seed))
     np.random.seed(int(seed) % (2**32))
     _python_random.seed(int(seed))
+
+
+_name_counters: dict[str, int] = {}
+
+
+def get_uid(prefix: str) -> int:
+    """Return 1, 2, 3, ... on successive calls with the same ``prefix`` (for unique layer names)."""
+    _name_counters[prefix] = _name_counters.get(prefix, 0) + 1
+    return _name_counters[prefix]
+
+
+def clear_session() -> None:
+    """Reset the automatic layer-name counters (``dense``, ``dense_1``, ... start again)."""
+    _name_counters.clear()

@@ -36,7 +36,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "_requires_grad", "creator", "output_index", "name",
-                 "retains_grad", "__weakref__")
+                 "retains_grad", "_keras_mask", "__weakref__")
     __array_ufunc__ = None  # make NumPy defer to Tensor's reflected operators (ndarray + Tensor)
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
@@ -380,28 +380,59 @@ class Tensor:
 
 
 class Parameter(Tensor):
-    """A leaf tensor that requires grad by default: the trainable state of a model.
+    """A leaf tensor that requires grad by default: the state of a model (a Keras "variable").
 
-    ``assign`` replaces its value in place (same shape), as Keras variables do.
+    ``trainable`` is the weight's own flag (False for e.g. BatchNormalization's moving statistics);
+    ``requires_grad`` is additionally turned off while the owning layer is frozen. ``assign``
+    replaces the value in place (same shape), as Keras variables do.
     """
 
-    __slots__ = ()
+    __slots__ = ("_trainable", "regularizer", "constraint", "path")
 
-    def __init__(self, data: Any, requires_grad: bool = True, dtype: Any = None,
-                 name: str | None = None) -> None:
+    def __init__(self, data: Any, requires_grad: bool | None = None, dtype: Any = None,
+                 name: str | None = None, trainable: bool = True) -> None:
         if dtype is None and not isinstance(data, (Tensor, np.ndarray)):
             dtype = backend.floatx()
-        super().__init__(data, requires_grad=requires_grad, dtype=dtype, name=name)
+        trainable = bool(trainable if requires_grad is None else requires_grad)
+        super().__init__(data, requires_grad=trainable, dtype=dtype, name=name)
+        self._trainable = trainable
+        self.regularizer: Any = None
+        self.constraint: Any = None
+        self.path: str = name or ""
+
+    @property
+    def trainable(self) -> bool:
+        """Whether an optimizer should update this weight (Keras's ``Variable.trainable``)."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        self.requires_grad = bool(value)
+
+    @property
+    def value(self) -> Tensor:
+        """The parameter itself (Keras's ``Variable.value``)."""
+        return self
 
     def assign(self, value: Any) -> None:
         """Overwrite the value with ``value`` (same shape; cast to this parameter's dtype)."""
         array = backend.as_array(value.data if isinstance(value, Tensor) else value)
         if array.shape != self.shape:
+            label = f"Parameter {self.path or self.name}" if (self.path or self.name) else "Parameter"
             raise ValueError(
-                f"Parameter {self.name or ''!s}: cannot assign a value of shape {array.shape} "
-                f"to a parameter of shape {self.shape}".replace("Parameter : ", "Parameter: ")
+                f"{label}: cannot assign a value of shape {array.shape} to a parameter of shape "
+                f"{self.shape}"
             )
         self.data = array.astype(self.dtype, copy=True)  # never alias the caller's array
+
+    def assign_add(self, value: Any) -> None:
+        """Add ``value`` to the parameter in place."""
+        self.assign(self.data + (value.data if isinstance(value, Tensor) else value))
+
+    def assign_sub(self, value: Any) -> None:
+        """Subtract ``value`` from the parameter in place."""
+        self.assign(self.data - (value.data if isinstance(value, Tensor) else value))
 
 
 def as_tensor(value: Any, dtype: Any = None) -> Tensor:

@@ -1,0 +1,92 @@
+"""Symbolic tensors for the functional API: ``KerasTensor`` and the ``Node`` that links layers.
+
+``Input(shape=(784,))`` returns a ``KerasTensor``: a shape and dtype without data. Calling a layer
+on it records a ``Node`` (the layer, its call arguments, its outputs) and returns new symbolic
+tensors; ``Model(inputs, outputs)`` walks these nodes back from the outputs to find the graph.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+class KerasTensor:
+    """A symbolic tensor: shape (``None`` for unknown sizes, e.g. the batch) and dtype only.
+
+    ``_keras_history`` is ``(layer, node_index, tensor_index)``: which layer call produced it.
+    """
+
+    def __init__(self, shape: tuple[int | None, ...], dtype: Any = "float32",
+                 name: str | None = None, sparse: bool = False) -> None:
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = np.dtype(dtype)
+        self.name = name
+        self.sparse = sparse
+        self._keras_history: tuple[Any, int, int] | None = None
+
+    @property
+    def ndim(self) -> int:
+        """The number of dimensions."""
+        return len(self.shape)
+
+    def __repr__(self) -> str:
+        name = f", name={self.name}" if self.name else ""
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}{name}>"
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "A symbolic KerasTensor has no value; it cannot be used as a Python bool. "
+            "Use layers on it and build a Model instead"
+        )
+
+
+class Node:
+    """One call of a layer on symbolic tensors: what went in, what came out."""
+
+    def __init__(self, layer: Any, call_args: tuple[Any, ...], call_kwargs: dict[str, Any],
+                 outputs: list[KerasTensor]) -> None:
+        self.layer = layer
+        self.call_args = call_args
+        self.call_kwargs = call_kwargs
+        self.outputs = outputs
+        self.input_tensors = [t for t in flatten((call_args, call_kwargs)) if isinstance(t, KerasTensor)]
+
+    @property
+    def parent_nodes(self) -> list[Node]:
+        """The nodes that produced this node's inputs."""
+        parents = []
+        for tensor in self.input_tensors:
+            if tensor._keras_history is not None:
+                layer, node_index, _ = tensor._keras_history
+                parents.append(layer._inbound_nodes[node_index])
+        return parents
+
+
+def flatten(structure: Any) -> list[Any]:
+    """Flatten nested lists, tuples and dicts (dict values in key-insertion order)."""
+    if isinstance(structure, (list, tuple)):
+        return [leaf for item in structure for leaf in flatten(item)]
+    if isinstance(structure, dict):
+        return [leaf for item in structure.values() for leaf in flatten(item)]
+    return [structure]
+
+
+def map_structure(fn: Any, structure: Any) -> Any:
+    """Apply ``fn`` to every leaf of a nested list/tuple/dict, keeping the structure."""
+    if isinstance(structure, list):
+        return [map_structure(fn, item) for item in structure]
+    if isinstance(structure, tuple):
+        return tuple(map_structure(fn, item) for item in structure)
+    if isinstance(structure, dict):
+        return {key: map_structure(fn, value) for key, value in structure.items()}
+    return fn(structure)
+
+
+def is_symbolic(structure: Any) -> bool:
+    """True when any leaf of ``structure`` is a KerasTensor."""
+    return any(isinstance(leaf, KerasTensor) for leaf in flatten(structure))
