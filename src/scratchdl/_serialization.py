@@ -1,0 +1,122 @@
+"""Keras-style object serialization shared by initializers, regularizers, constraints, activations.
+
+An object serializes to ``{"module": ..., "class_name": ..., "config": ..., "registered_name": ...}``
+(exactly Keras 3's layout), built from its ``get_config()``; deserializing looks the class name up in
+a table of known classes and calls ``from_config``. Nothing is pickled: a user's own class or
+function is found by the name it was registered under with ``register_serializable``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any
+
+__all__ = [
+    "register_serializable", "get_registered_name", "get_registered_object",
+    "serialize_object", "deserialize_object",
+]
+
+_REGISTRY: dict[str, Any] = {}
+_NAMES: dict[int, str] = {}
+
+
+def register_serializable(package: str = "Custom", name: str | None = None) -> Callable[[Any], Any]:
+    """Decorator registering a class or function under ``'<package>>name'`` (Keras's scheme).
+
+    Registered objects can be stored in configs by name and found again when a config is loaded,
+    e.g. a custom activation, initializer, or the function of a ``Lambda`` layer.
+
+    >>> @register_serializable(package="my_pkg")
+    ... def double(x):
+    ...     return x * 2
+    >>> get_registered_name(double)
+    'my_pkg>double'
+    """
+    if not isinstance(package, str) or ">" in package:
+        raise ValueError(f"register_serializable: package must be a string without '>', got {package!r}")
+
+    def decorator(obj: Any) -> Any:
+        object_name = name if name is not None else getattr(obj, "__name__", None)
+        if not object_name:
+            raise ValueError(f"register_serializable: cannot find a name for {obj!r}; pass name=")
+        if object_name == "<lambda>":
+            raise ValueError("register_serializable: a Python lambda has no name; pass name=")
+        key = f"{package}>{object_name}"
+        if inspect.isclass(obj) and not hasattr(obj, "get_config"):
+            raise ValueError(f"register_serializable: class {obj.__name__} must define get_config()")
+        _REGISTRY[key] = obj
+        _NAMES[id(obj)] = key
+        return obj
+
+    return decorator
+
+
+def get_registered_name(obj: Any) -> str | None:
+    """The name ``obj`` was registered under, or None."""
+    return _NAMES.get(id(obj))
+
+
+def get_registered_object(name: str, custom_objects: Mapping[str, Any] | None = None) -> Any:
+    """The object registered (or passed in ``custom_objects``) under ``name``, or None."""
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    return _REGISTRY.get(name)
+
+
+def serialize_object(obj: Any, module: str) -> Any:
+    """``obj`` as a Keras-style dict ``{"module", "class_name", "config", "registered_name"}``.
+
+    Instances of scratchdl's own classes get ``module`` (e.g. ``'keras.initializers'``, so configs
+    read like Keras's); instances of registered user classes carry their registered name.
+    """
+    if obj is None:
+        return None
+    if not hasattr(obj, "get_config"):
+        raise ValueError(
+            f"Cannot serialize {obj!r}: it has no get_config(). Use an object with get_config() "
+            "or register it with scratchdl's register_serializable"
+        )
+    registered = get_registered_name(type(obj))
+    return {
+        "module": module if registered is None else type(obj).__module__,
+        "class_name": type(obj).__name__,
+        "config": obj.get_config(),
+        "registered_name": registered,
+    }
+
+
+def deserialize_object(config: Any, objects: Mapping[str, Any], kind: str,
+                       custom_objects: Mapping[str, Any] | None = None) -> Any:
+    """Rebuild an object from ``serialize_object``'s dict (or a Keras config of the same layout).
+
+    ``objects`` maps class names (and snake-case aliases) to the known classes; registered names
+    and ``custom_objects`` are looked up too. ``kind`` names what is built, for error messages.
+    """
+    if config is None:
+        return None
+    if isinstance(config, str):
+        config = {"class_name": config, "config": {}}
+    if not isinstance(config, Mapping) or "class_name" not in config:
+        raise ValueError(f"Could not deserialize {kind}: expected a dict with 'class_name', got {config!r}")
+    class_name = config["class_name"]
+    registered = config.get("registered_name")
+    cls = None
+    for key in (registered, class_name):
+        if key is None:
+            continue
+        cls = get_registered_object(key, custom_objects)
+        if cls is None:
+            cls = objects.get(key)
+        if cls is not None:
+            break
+    if cls is None:
+        raise ValueError(
+            f"Could not deserialize {kind} '{class_name}': unknown name. Known names: "
+            f"{sorted(k for k in objects if k[0].isupper())}; register custom classes with "
+            "register_serializable or pass custom_objects"
+        )
+    inner = config.get("config", {}) or {}
+    if inspect.isclass(cls):
+        return cls.from_config(dict(inner)) if hasattr(cls, "from_config") else cls(**inner)
+    return cls
