@@ -135,7 +135,7 @@ def _run_torch(case: OpCase, arrays: list[Any], dtype: torch.dtype, upstream: li
     inputs = []
     for value, grad in zip(arrays, mask):
         if _is_array(value):
-            tensor = torch.from_numpy(np.ascontiguousarray(value))
+            tensor = torch.from_numpy(np.array(value, order="C"))  # ascontiguousarray makes 0-d 1-d
             if value.dtype.kind == "f":
                 tensor = tensor.to(dtype).requires_grad_(grad and case.differentiable)
             inputs.append(tensor)
