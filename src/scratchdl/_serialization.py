@@ -14,7 +14,7 @@ from typing import Any
 
 __all__ = [
     "register_serializable", "get_registered_name", "get_registered_object",
-    "serialize_object", "deserialize_object",
+    "serialize_object", "deserialize_object", "serialize_function", "deserialize_function",
 ]
 
 _REGISTRY: dict[str, Any] = {}
@@ -72,6 +72,8 @@ def serialize_object(obj: Any, module: str) -> Any:
     """
     if obj is None:
         return None
+    if inspect.isfunction(obj):
+        return serialize_function(obj)
     if not hasattr(obj, "get_config"):
         raise ValueError(
             f"Cannot serialize {obj!r}: it has no get_config(). Use an object with get_config() "
@@ -100,6 +102,8 @@ def deserialize_object(config: Any, objects: Mapping[str, Any], kind: str,
     if not isinstance(config, Mapping) or "class_name" not in config:
         raise ValueError(f"Could not deserialize {kind}: expected a dict with 'class_name', got {config!r}")
     class_name = config["class_name"]
+    if class_name in ("function", "__lambda__"):
+        return deserialize_function(config, {}, kind, custom_objects)
     registered = config.get("registered_name")
     cls = None
     for key in (registered, class_name):
@@ -120,3 +124,56 @@ def deserialize_object(config: Any, objects: Mapping[str, Any], kind: str,
     if inspect.isclass(cls):
         return cls.from_config(dict(inner)) if hasattr(cls, "from_config") else cls(**inner)
     return cls
+
+
+def serialize_function(fn: Any) -> dict[str, Any]:
+    """A function as Keras stores it: ``{"module": "builtins", "class_name": "function",
+    "config": <registered name or __name__>, "registered_name": "function"}``.
+
+    Only the name is stored (never the code). A Python lambda has no name: it is stored as
+    ``{"class_name": "__lambda__", ...}`` with a description only, which cannot be loaded back.
+    """
+    if not callable(fn):
+        raise ValueError(f"Cannot serialize {fn!r}: it is not callable")
+    name = get_registered_name(fn)
+    if name is None:
+        name = getattr(fn, "__name__", None)
+        if name is None or name == "<lambda>":
+            code = getattr(fn, "__code__", None)
+            where = f"{code.co_filename}:{code.co_firstlineno}" if code is not None else repr(fn)
+            return {"module": None, "class_name": "__lambda__",
+                    "config": {"description": f"Python lambda defined at {where}"},
+                    "registered_name": None}
+    return {"module": "builtins", "class_name": "function", "config": name,
+            "registered_name": "function"}
+
+
+def deserialize_function(config: Any, builtins: Mapping[str, Any], what: str,
+                         custom_objects: Mapping[str, Any] | None = None) -> Any:
+    """The function ``serialize_function`` stored: looked up in ``custom_objects``, the registry,
+    then ``builtins`` (e.g. the activations). Lambdas and unknown names raise a clear error."""
+    if isinstance(config, str):
+        name = config
+    elif isinstance(config, Mapping) and config.get("class_name") == "__lambda__":
+        description = (config.get("config") or {}).get("description", "a Python lambda")
+        raise ValueError(
+            f"Cannot deserialize the {what}: it was {description}. scratchdl never stores or runs "
+            "code from a config (that would allow arbitrary code execution). Define it as a named "
+            "function, decorate it with scratchdl's register_serializable, and rebuild the layer, "
+            "or pass it in custom_objects"
+        )
+    elif isinstance(config, Mapping) and config.get("class_name") == "function":
+        name = config.get("config")
+    else:
+        raise ValueError(f"Cannot deserialize the {what} from {config!r}: expected a function config")
+    fn = get_registered_object(name, custom_objects)
+    if fn is None:
+        fn = builtins.get(name)
+    if fn is None and custom_objects and isinstance(name, str) and ">" in name:
+        fn = custom_objects.get(name.split(">", 1)[1])
+    if fn is None:
+        raise ValueError(
+            f"Cannot deserialize the {what} {name!r}: no function is registered under that name. "
+            "Decorate it with scratchdl's register_serializable (or pass custom_objects)"
+        )
+    return fn

@@ -14,7 +14,9 @@ from collections.abc import Callable
 from typing import Any
 
 from scratchdl import ops
-from scratchdl._serialization import get_registered_name, get_registered_object
+from scratchdl._serialization import (
+    deserialize_function, get_registered_name, get_registered_object, serialize_function,
+)
 from scratchdl.autograd.tensor import Tensor, as_tensor
 
 __all__ = [
@@ -276,10 +278,8 @@ def serialize(activation: Callable[..., Any]) -> Any:
     for name, fn in _BUILTINS.items():
         if activation is fn:
             return name
-    registered = get_registered_name(activation)
-    if registered is not None:
-        return {"module": None, "class_name": "function", "config": registered,
-                "registered_name": "function"}
+    if get_registered_name(activation) is not None:
+        return serialize_function(activation)
     if hasattr(activation, "get_config"):
         return {"module": type(activation).__module__, "class_name": type(activation).__name__,
                 "config": activation.get_config(),
@@ -297,12 +297,8 @@ def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Ca
             return custom_objects[config]
         return get(config)
     if isinstance(config, dict):
-        name = config.get("config")
-        if config.get("class_name") == "function" and isinstance(name, str):
-            fn = (custom_objects or {}).get(name) or ALL_OBJECTS_DICT.get(name) or get_registered_object(name)
-            if fn is None:
-                raise ValueError(f"Could not deserialize activation {name!r}: it is not registered")
-            return fn
+        if config.get("class_name") in ("function", "__lambda__"):
+            return deserialize_function(config, ALL_OBJECTS_DICT, "activation", custom_objects)
         key = config.get("registered_name") or config.get("class_name")
         cls = (custom_objects or {}).get(key) or get_registered_object(key)
         if cls is None:

@@ -13,6 +13,7 @@ defines it, otherwise from running ``call`` on small dummy batches.
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import re
 from collections.abc import Iterator, Sequence
@@ -80,6 +81,20 @@ class Layer:
         activity_regularizer: a regularizer applied to the layer's output.
         autocast: cast float inputs to the layer's dtype.
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # As in Keras, a subclass's ``build`` marks the layer built when it returns, so calling
+        # ``layer.build(shape)`` directly leaves ``layer.built`` True.
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_marks_built", False):
+            @functools.wraps(build)
+            def build_and_mark(self: Layer, *args: Any, **build_kwargs: Any) -> None:
+                build(self, *args, **build_kwargs)
+                self.built = True
+
+            build_and_mark._marks_built = True  # type: ignore[attr-defined]
+            cls.build = build_and_mark  # type: ignore[method-assign]
 
     def __init__(self, *, activity_regularizer: Any = None, trainable: bool = True,
                  dtype: Any = None, autocast: bool = True, name: str | None = None,

@@ -1,0 +1,27 @@
+"""Keras layer families, all re-exported here (``scratchdl.layers.Dense``, ...).
+
+Each family lives in its own sub-package, one layer per file, as in Keras. Add a family by
+appending its imports in its own block below (one import per line, sorted within the block).
+"""
+
+# Base classes and symbolic tensors
+from scratchdl.layers.layer import Layer
+from scratchdl.layers.symbolic import KerasTensor
+
+# Core
+from scratchdl.layers.core.activation import Activation
+from scratchdl.layers.core.dense import Dense
+from scratchdl.layers.core.dropout import Dropout
+from scratchdl.layers.core.embedding import Embedding
+from scratchdl.layers.core.identity import Identity
+from scratchdl.layers.core.lambda_layer import Lambda
+from scratchdl.layers.core.masking import Masking
+
+# Reshaping
+from scratchdl.layers.reshaping.flatten import Flatten
+from scratchdl.layers.reshaping.permute import Permute
+from scratchdl.layers.reshaping.repeat_vector import RepeatVector
+from scratchdl.layers.reshaping.reshape import Reshape
+
+# Preprocessing
+from scratchdl.layers.preprocessing.rescaling import Rescaling

@@ -1,0 +1,41 @@
+"""``Activation``: apply an activation function to the input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scratchdl import activations
+from scratchdl.autograd.tensor import Tensor
+from scratchdl.layers.layer import Layer
+
+__all__ = ["Activation"]
+
+
+class Activation(Layer):
+    """Applies ``activation`` elementwise (or along the last axis, for softmax).
+
+    Args:
+        activation: an activation name (``'relu'``, ``'softmax'``, ...) or function.
+
+    >>> import numpy as np
+    >>> Activation("relu")(np.array([[-1.0, 2.0]], dtype="float32"))
+    Tensor([[0., 2.]])
+    """
+
+    def __init__(self, activation: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.activation = activations.get(activation)
+        self.built = True
+
+    def call(self, inputs: Tensor) -> Tensor:
+        """``activation(inputs)``."""
+        return self.activation(inputs)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        """The input shape."""
+        return tuple(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        """Keras's Activation config (the activation's name)."""
+        return {**super().get_config(), "activation": activations.serialize(self.activation)}
