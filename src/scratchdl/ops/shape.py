@@ -118,8 +118,6 @@ class Reshape(Function):
 class Transpose(Function):
     """Permute the axes; the gradient is permuted back with the inverse permutation."""
 
-    op_name = "transpose"
-
     def __init__(self, axes: Any = None) -> None:
         self.axes = None if axes is None else _int_tuple(axes, "transpose", "axes")
 
