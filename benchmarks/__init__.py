@@ -3,3 +3,7 @@
 Run ``python -m benchmarks`` (``--quick`` for a short pass). Nothing here is imported by the
 package or the tests.
 """
+
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "torch")  # Keras 3 runs on the same PyTorch build

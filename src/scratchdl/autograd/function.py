@@ -16,18 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from numbers import Number
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from scratchdl import backend
-from scratchdl.autograd import mode
-
-if TYPE_CHECKING:
-    from scratchdl.autograd.tensor import Tensor
+from scratchdl.autograd.mode import _GradMode
+from scratchdl.autograd.tensor import Tensor
 
 Array = Any  # a numpy.ndarray or cupy.ndarray
 _SCALARS = (Number, np.generic)
+_CUPY = backend.cupy_available()
 
 
 class Function:
@@ -47,32 +46,37 @@ class Function:
     output_meta: tuple[tuple[tuple[int, ...], Any], ...]
 
     def __call__(self, *inputs: Any) -> Any:
-        from scratchdl.autograd.tensor import Tensor
-
-        arrays = [_raw(x) for x in inputs]
-        if backend.cupy_available():
+        # The hot path of every model: one pass over the inputs, no generator expressions.
+        arrays = []
+        record = False
+        generation = 0
+        for value in inputs:
+            if isinstance(value, Tensor):
+                arrays.append(value.data)
+                if value._requires_grad:
+                    record = True
+                    creator = value.creator
+                    if creator is not None and creator.generation >= generation:
+                        generation = creator.generation + 1
+            else:
+                arrays.append(_raw(value))
+        if _CUPY:
             backend.get_array_module(*arrays)  # raises on a NumPy/CuPy mix
         outputs = self.forward(*arrays)
-        single = not isinstance(outputs, tuple)
+        single = type(outputs) is not tuple
         if single:
             outputs = (outputs,)
-        outputs = tuple(_ensure_array(y) for y in outputs)
+        outputs = tuple(y if type(y) is np.ndarray else _ensure_array(y) for y in outputs)
 
-        record = mode.is_grad_enabled() and any(
-            isinstance(x, Tensor) and x.requires_grad for x in inputs
-        )
-        if record:
+        if record and _GradMode.enabled:
             self.inputs = inputs
             self.needs_input_grad = tuple(
-                isinstance(x, Tensor) and x.requires_grad for x in inputs
+                isinstance(x, Tensor) and x._requires_grad for x in inputs
             )
-            self.generation = max(
-                (x.creator.generation + 1 for x in inputs if isinstance(x, Tensor) and x.creator),
-                default=0,
-            )
+            self.generation = generation
             self.output_meta = tuple((y.shape, y.dtype) for y in outputs)
             results = tuple(
-                Tensor._from_op(y, self, index) if backend.is_floating(y.dtype) else Tensor(y)
+                Tensor._from_op(y, self, index) if y.dtype.kind == "f" else Tensor(y)
                 for index, y in enumerate(outputs)
             )
         else:
@@ -104,17 +108,13 @@ class Function:
 
 
 def _raw(value: Any) -> Any:
-    from scratchdl.autograd.tensor import Tensor
-
-    if isinstance(value, Tensor):
-        return value.data
     if isinstance(value, _SCALARS) or hasattr(value, "__array_interface__") or _is_cupy(value):
         return value
     return backend.as_array(value)
 
 
 def _is_cupy(value: Any) -> bool:
-    return backend.cupy_available() and type(value).__module__.startswith("cupy")
+    return _CUPY and type(value).__module__.startswith("cupy")
 
 
 def _ensure_array(value: Any) -> Array:

@@ -20,11 +20,16 @@ def normalize_axis(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    if ndim == 0:
+        # A 0-d tensor has no axes; 0 and -1 name "the tensor itself", as in PyTorch.
+        if any(item not in (0, -1) for item in axes):
+            raise ValueError(f"{op}: axis {axis} is out of range for a 0-d tensor")
+        return ()
     result = []
     for item in axes:
-        if not -ndim <= item < max(ndim, 1):
+        if not -ndim <= item < ndim:
             raise ValueError(f"{op}: axis {item} is out of range for a tensor with {ndim} dimensions")
-        result.append(item % ndim if ndim else 0)
+        result.append(item % ndim)
     if len(set(result)) != len(result):
         raise ValueError(f"{op}: repeated axis in {axis}")
     return tuple(sorted(result))
