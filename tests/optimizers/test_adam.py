@@ -29,8 +29,8 @@ def test_matches_keras(config: dict) -> None:
 def test_matches_keras_with_small_gradients() -> None:
     # Near-zero gradients make epsilon matter: Keras adds it to sqrt(v) after folding the bias
     # corrections into the step size.
-    check_against_keras(optimizers.Adam(learning_rate=0.1), keras.optimizers.Adam(learning_rate=0.1),
-                        grad_scale=1e-6)
+    check_against_keras(optimizers.Adam(learning_rate=0.1),
+                        keras.optimizers.Adam(learning_rate=0.1), grad_scale=1e-6)
 
 
 @pytest.mark.parametrize("amsgrad", [False, True])

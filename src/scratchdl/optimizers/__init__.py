@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from scratchdl._serialization import deserialize_object, serialize_object
 from scratchdl.optimizers import schedules
 from scratchdl.optimizers.adadelta import Adadelta
 from scratchdl.optimizers.adagrad import Adagrad
@@ -30,9 +31,11 @@ __all__ = [
     "schedules", "get", "serialize", "deserialize",
 ]
 
+_CLASSES = (SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam)
+# Class names and Keras's lower-case aliases ('adam', 'rmsprop', ...).
 ALL_OBJECTS_DICT: dict[str, type[Optimizer]] = {
-    cls.__name__.lower(): cls
-    for cls in (Optimizer, SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam)
+    **{cls.__name__: cls for cls in _CLASSES},
+    **{cls.__name__.lower(): cls for cls in _CLASSES},
 }
 
 
@@ -46,40 +49,35 @@ def serialize(optimizer: Optimizer) -> dict[str, Any]:
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizers.serialize: expected an Optimizer, got "
                         f"{type(optimizer).__name__}")
-    cls = type(optimizer)
-    builtin = ALL_OBJECTS_DICT.get(cls.__name__.lower()) is cls
-    return {
-        "module": "keras.optimizers" if builtin else cls.__module__,
-        "class_name": cls.__name__,
-        "config": optimizer.get_config(),
-        "registered_name": None if builtin else cls.__name__,
-    }
+    return serialize_object(optimizer, "keras.optimizers")
 
 
-def deserialize(config: dict[str, Any],
+def deserialize(config: dict[str, Any] | str,
                 custom_objects: dict[str, Any] | None = None) -> Optimizer:
-    """Create an optimizer from ``serialize``'s dict (built-in class names are case-insensitive).
+    """Create an optimizer from ``serialize``'s dict or a name (built-in names are
+    case-insensitive, as Keras).
 
     Args:
-        config: a dict with ``class_name`` and ``config``.
-        custom_objects: extra optimizer (and schedule) classes by name.
+        config: a dict with ``class_name`` and ``config``, or a class name.
+        custom_objects: extra optimizer and schedule classes by name (classes registered with
+            ``register_serializable`` are found without it).
     """
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError("optimizers.deserialize: expected a dict with 'class_name' and "
-                         f"'config', got {config!r}")
-    custom_objects = custom_objects or {}
-    inner = dict(config.get("config") or {})
-    for name in (config["class_name"], config.get("registered_name")):
-        if name in custom_objects:
-            return custom_objects[name].from_config(inner, custom_objects=custom_objects)
-    cls = ALL_OBJECTS_DICT.get(str(config["class_name"]).lower())
-    if cls is None or cls is Optimizer:
-        raise ValueError(
-            f"optimizers.deserialize: unknown optimizer {config['class_name']!r}; known: "
-            f"{sorted(k for k in ALL_OBJECTS_DICT if k != 'optimizer')} (pass others through "
-            "custom_objects)"
-        )
-    return cls.from_config(inner, custom_objects=custom_objects)
+    if isinstance(config, str):
+        config = {"class_name": config, "config": {}}
+    if isinstance(config, dict) and isinstance(config.get("class_name"), str):
+        config = dict(config)
+        name = config["class_name"]
+        if name.lower() in ALL_OBJECTS_DICT and name not in (custom_objects or {}):
+            config["class_name"] = ALL_OBJECTS_DICT[name.lower()].__name__
+        inner = dict(config.get("config") or {})
+        if isinstance(inner.get("learning_rate"), dict):  # a schedule: may be a custom object
+            inner["learning_rate"] = schedules.deserialize(inner["learning_rate"],
+                                                           custom_objects)
+        config["config"] = inner
+    optimizer = deserialize_object(config, ALL_OBJECTS_DICT, "optimizer", custom_objects)
+    if not isinstance(optimizer, Optimizer):
+        raise ValueError(f"optimizers.deserialize: {config!r} did not give an Optimizer")
+    return optimizer
 
 
 def get(identifier: Any) -> Optimizer | None:
@@ -93,8 +91,6 @@ def get(identifier: Any) -> Optimizer | None:
         return None
     if isinstance(identifier, Optimizer):
         return identifier
-    if isinstance(identifier, dict):
+    if isinstance(identifier, (dict, str)):
         return deserialize(identifier)
-    if isinstance(identifier, str):
-        return deserialize({"class_name": identifier, "config": {}})
     raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}")

@@ -1,4 +1,4 @@
-"""Adagrad: per-coordinate rates from the accumulated squared gradients (``keras.optimizers.Adagrad``)."""
+"""Adagrad: per-coordinate step sizes from accumulated squared gradients, as Keras."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ class Adagrad(Optimizer):
     >>> w = scratchdl.Parameter(np.array([1.0], dtype="float32"))
     >>> Adagrad(learning_rate=0.1).apply([np.array([1.0], dtype="float32")], [w])
     >>> w.data
-    array([0.90465367], dtype=float32)
+    array([0.9046537], dtype=float32)
     """
 
     def __init__(self, learning_rate: Any = 0.001, initial_accumulator_value: float = 0.1,

@@ -26,7 +26,7 @@ class AdamW(Adam):
     >>> w = scratchdl.Parameter(np.array([1.0], dtype="float32"))
     >>> AdamW(learning_rate=0.1, weight_decay=0.5).apply([np.array([0.5], dtype="float32")], [w])
     >>> w.data
-    array([0.85], dtype=float32)
+    array([0.8500013], dtype=float32)
     """
 
     def __init__(self, learning_rate: Any = 0.001, weight_decay: float = 0.004,

@@ -14,7 +14,8 @@ Keras's order:
    step (a float, a ``LearningRateSchedule`` of ``iterations`` or a no-argument callable);
 7. with ``use_ema``: update the moving average of the weights (and overwrite the weights with it
    every ``ema_overwrite_frequency`` steps);
-8. ``iterations += 1``.
+8. apply each variable's ``constraint`` (``parameter.constraint``, e.g. ``NonNeg``) to its array;
+9. ``iterations += 1``.
 
 Variables are ``scratchdl.Parameter`` objects; updates write into ``parameter.data`` in place. All
 arithmetic happens in each variable's dtype (float32 stays float32): scalar coefficients are cast
@@ -382,11 +383,14 @@ class Optimizer:
                         "new optimizer for a new set of variables"
                     )
         grads, trainable_variables = self._filter_empty_gradients(grads, trainable_variables)
-        if grads:
-            scale = self.loss_scale_factor
-            if scale is not None:
-                grads = [g / g.dtype.type(scale) for g in grads]
-            self._backend_apply_gradients(grads, trainable_variables)
+        scale = self.loss_scale_factor
+        if scale is not None:
+            grads = [g / g.dtype.type(scale) for g in grads]
+        self._backend_apply_gradients(grads, trainable_variables)
+        for variable in trainable_variables:  # as Keras: project right after the update
+            constraint = getattr(variable, "constraint", None)
+            if constraint is not None:
+                variable.data[...] = constraint(variable.data)
         self._iterations += 1
 
     def _describe(self, variable: Any) -> str:

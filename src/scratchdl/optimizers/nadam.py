@@ -37,7 +37,7 @@ class Nadam(Optimizer):
     >>> w = scratchdl.Parameter(np.array([1.0], dtype="float32"))
     >>> Nadam(learning_rate=0.1).apply([np.array([0.5], dtype="float32")], [w])
     >>> w.data
-    array([0.9], dtype=float32)
+    array([0.89372194], dtype=float32)
     """
 
     def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
