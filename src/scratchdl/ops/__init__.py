@@ -15,3 +15,4 @@ from scratchdl.ops.linalg import *  # noqa: F401,F403
 from scratchdl.ops.softmax import *  # noqa: F401,F403
 from scratchdl.ops.loss import *  # noqa: F401,F403
 from scratchdl.ops.random import *  # noqa: F401,F403
+from scratchdl.ops.normalization import *  # noqa: F401,F403
