@@ -245,3 +245,12 @@ def test_trains_a_linear_model_through_autograd(name: str) -> None:
         loss.backward()
         opt.apply_gradients([(w.grad, w), (b.grad, b)])
     assert loss_value().item() < 0.1 * start
+
+
+def test_read_only_parameter_data_is_copied_before_in_place_updates() -> None:
+    shared = np.ones(3, "float32")
+    shared.setflags(write=False)
+    w = scratchdl.Parameter(shared)
+    optimizers.SGD(learning_rate=0.5).apply([np.ones(3, "float32")], [w])
+    np.testing.assert_allclose(w.data, [0.5, 0.5, 0.5])
+    np.testing.assert_array_equal(shared, np.ones(3, "float32"))

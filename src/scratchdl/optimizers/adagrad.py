@@ -67,12 +67,12 @@ class Adagrad(Optimizer):
         """One Adagrad step on ``variable.data``."""
         lr, epsilon = self._constants(gradient.dtype, learning_rate)
         accumulator = self._accumulators[self._get_variable_index(variable)]
-        tmp = np.multiply(gradient, gradient, out=np.empty_like(accumulator))
+        tmp = np.multiply(gradient, gradient, out=np.empty_like(accumulator))  # one temporary
         accumulator += tmp
-        denominator = np.add(accumulator, epsilon, out=np.empty_like(tmp))
-        np.sqrt(denominator, out=denominator)
-        np.multiply(gradient, lr, out=tmp)
-        tmp /= denominator
+        np.add(accumulator, epsilon, out=tmp)
+        np.sqrt(tmp, out=tmp)
+        np.divide(gradient, tmp, out=tmp)
+        tmp *= lr
         variable.data -= tmp
 
     def get_config(self) -> dict[str, Any]:

@@ -31,13 +31,14 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
 from scratchdl import backend
 from scratchdl.optimizers import schedules as _schedules
+from scratchdl.optimizers._state import OptimizerStateMixin
 
 __all__ = ["Optimizer"]
 
@@ -64,11 +65,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
 
-def _to_numpy(array: Array) -> np.ndarray:
-    return array if isinstance(array, np.ndarray) else array.get()
-
-
-class Optimizer:
+class Optimizer(OptimizerStateMixin):
     """Base class of optimizers (``keras.optimizers.Optimizer``).
 
     A subclass implements ``build(variables)`` (call ``super().build(variables)`` first, then
@@ -228,8 +225,9 @@ class Optimizer:
         self._trainable_variables_indices = {}
         for i, variable in enumerate(variables):
             self._trainable_variables_indices[self._var_key(variable)] = i
-            if not variable.data.flags.writeable:  # updates are written in place
-                variable.data = variable.data.copy()
+            flags = getattr(variable.data, "flags", None)  # CuPy arrays are always writeable
+            if flags is not None and not getattr(flags, "writeable", True):
+                variable.data = variable.data.copy()  # updates are written in place
         if self.gradient_accumulation_steps:
             self._accumulated_gradients = self.add_optimizer_variables(
                 variables, "gradient_accumulator")
@@ -581,69 +579,6 @@ class Optimizer:
     def scale_loss(self, loss: Any) -> Any:
         """Multiply the loss by ``loss_scale_factor`` (when set) before computing gradients."""
         return loss * self.loss_scale_factor if self.loss_scale_factor is not None else loss
-
-    # ------------------------------------------------------------------ state save / restore
-    def get_state(self) -> dict[str, np.ndarray]:
-        """Return copies of every state array by name: ``'iterations'``, ``'learning_rate'``
-        (float learning rates only), then slots such as ``'adam/momentum/0'`` (slot, variable
-        index). ``set_state`` on an optimizer built for the same variables resumes exactly."""
-        return {name: _to_numpy(array).copy() for name, array in self._named_state()}
-
-    def set_state(self, state: Mapping[str, Any]) -> None:
-        """Restore ``get_state``'s output. Build the optimizer first (``build(variables)``) when
-        the state holds slots. Names and shapes must match exactly; otherwise nothing is changed
-        and the error lists every mismatch."""
-        expected = dict(self._named_state())
-        problems = []
-        for name, array in expected.items():
-            if name not in state:
-                problems.append(f"missing {name!r} (shape {array.shape})")
-            elif np.shape(state[name]) != array.shape:
-                problems.append(
-                    f"{name!r}: expected shape {array.shape}, got {np.shape(state[name])}")
-        problems += [f"unexpected {name!r}" for name in state if name not in expected]
-        if problems:
-            hint = ""
-            if not self.built and len(state) > len(expected):
-                hint = ("\n(the optimizer is not built yet: call optimizer.build(variables) "
-                        "before set_state)")
-            raise ValueError(
-                f"{type(self).__name__} '{self.name}': cannot restore the optimizer state:\n  - "
-                + "\n  - ".join(problems) + hint
-            )
-        for name, array in expected.items():
-            xp = backend.get_array_module(array)
-            array[...] = xp.asarray(state[name]).astype(array.dtype, copy=False)
-
-    def save_own_variables(self, store: dict[str, Any]) -> None:
-        """Write the state into ``store`` as Keras does: ``store["0"], store["1"], ...`` in
-        ``variables`` order (loadable from and into Keras optimizers of the same config)."""
-        for i, array in enumerate(self.variables):
-            store[str(i)] = _to_numpy(array).copy()
-
-    def load_own_variables(self, store: Mapping[str, Any]) -> None:
-        """Read ``save_own_variables``'s store (ours or a Keras optimizer's). As Keras, a store
-        with a different number of variables is skipped with a warning."""
-        variables = self.variables
-        if len(store.keys()) != len(variables):
-            warnings.warn(
-                f"Skipping variable loading for optimizer '{self.name}', because it has "
-                f"{len(variables)} variables whereas the saved optimizer has {len(store.keys())} "
-                "variables." + (" The optimizer has not been built yet." if not self.built
-                                else ""),
-                stacklevel=2,
-            )
-            return
-        problems = [
-            f"variable {i}: expected shape {array.shape}, got {np.shape(store[str(i)])}"
-            for i, array in enumerate(variables) if np.shape(store[str(i)]) != array.shape
-        ]
-        if problems:
-            raise ValueError(f"{type(self).__name__} '{self.name}': cannot load the optimizer "
-                             "variables:\n  - " + "\n  - ".join(problems))
-        for i, array in enumerate(variables):
-            xp = backend.get_array_module(array)
-            array[...] = xp.asarray(np.asarray(store[str(i)])).astype(array.dtype, copy=False)
 
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict[str, Any]:

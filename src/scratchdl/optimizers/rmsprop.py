@@ -81,21 +81,23 @@ class RMSprop(Optimizer):
         lr, rho, one_minus_rho, epsilon, momentum = self._constants(gradient.dtype, learning_rate)
         index = self._get_variable_index(variable)
         velocity = self._velocities[index]
-        tmp = np.multiply(gradient, gradient, out=np.empty_like(velocity))
+        tmp = np.multiply(gradient, gradient, out=np.empty_like(velocity))  # the one temporary
         tmp *= one_minus_rho
         velocity *= rho
         velocity += tmp
-        denominator = np.add(velocity, epsilon, out=np.empty_like(tmp))
         if self.centered:
             average = self._average_gradients[index]
             np.multiply(gradient, one_minus_rho, out=tmp)
             average *= rho
             average += tmp
             np.multiply(average, average, out=tmp)
-            denominator -= tmp
-        np.sqrt(denominator, out=denominator)
-        np.multiply(gradient, lr, out=tmp)
-        tmp /= denominator  # the increment
+            np.subtract(velocity, tmp, out=tmp)
+            tmp += epsilon
+        else:
+            np.add(velocity, epsilon, out=tmp)
+        np.sqrt(tmp, out=tmp)
+        np.divide(gradient, tmp, out=tmp)
+        tmp *= lr  # the increment lr * g / sqrt(denominator)
         if self.momentum > 0:
             accumulated = self._momentums[index]
             accumulated *= momentum
