@@ -32,6 +32,8 @@ def _raw(w: Any) -> Any:
 
 def _norms(w: Any, axis: Any) -> Any:
     xp = get_array_module(w)
+    if isinstance(axis, list):  # Keras configs store several axes as a list (e.g. [0, 1, 2])
+        axis = tuple(axis)
     return xp.sqrt(xp.sum(xp.square(w), axis=axis, keepdims=True))
 
 

@@ -150,7 +150,7 @@ orthogonal_regularizer = OrthogonalRegularizer
 ALL_OBJECTS_DICT: dict[str, type[Regularizer]] = {
     "Regularizer": Regularizer, "L1": L1, "L2": L2, "L1L2": L1L2,
     "OrthogonalRegularizer": OrthogonalRegularizer,
-    "regularizer": Regularizer, "l1": L1, "l2": L2, "l1_l2": L1L2,
+    "regularizer": Regularizer, "l1": L1, "l2": L2, "l1l2": L1L2, "l1_l2": L1L2,
     "orthogonal_regularizer": OrthogonalRegularizer,
 }
 

@@ -14,6 +14,9 @@ __all__ = ["Activation"]
 class Activation(Layer):
     """Applies ``activation`` elementwise (or along the last axis, for softmax).
 
+    The symbolic output shape is found by running the activation on a small dummy input, so it is
+    right even for shape-changing activations such as ``glu`` (which halves the last axis).
+
     Args:
         activation: an activation name (``'relu'``, ``'softmax'``, ...) or function.
 
@@ -31,10 +34,6 @@ class Activation(Layer):
     def call(self, inputs: Tensor) -> Tensor:
         """``activation(inputs)``."""
         return self.activation(inputs)
-
-    def compute_output_shape(self, input_shape: Any) -> Any:
-        """The input shape."""
-        return tuple(input_shape)
 
     def get_config(self) -> dict[str, Any]:
         """Keras's Activation config (the activation's name)."""
