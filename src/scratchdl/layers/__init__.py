@@ -25,3 +25,14 @@ from scratchdl.layers.reshaping.reshape import Reshape
 
 # Preprocessing
 from scratchdl.layers.preprocessing.rescaling import Rescaling
+
+# Merging (layers and their functional forms)
+from scratchdl.layers.merging.add import Add, add
+from scratchdl.layers.merging.average import Average, average
+from scratchdl.layers.merging.base_merge import Merge
+from scratchdl.layers.merging.concatenate import Concatenate, concatenate
+from scratchdl.layers.merging.dot import Dot, dot
+from scratchdl.layers.merging.maximum import Maximum, maximum
+from scratchdl.layers.merging.minimum import Minimum, minimum
+from scratchdl.layers.merging.multiply import Multiply, multiply
+from scratchdl.layers.merging.subtract import Subtract, subtract
