@@ -36,3 +36,10 @@ from scratchdl.layers.merging.maximum import Maximum, maximum
 from scratchdl.layers.merging.minimum import Minimum, minimum
 from scratchdl.layers.merging.multiply import Multiply, multiply
 from scratchdl.layers.merging.subtract import Subtract, subtract
+
+# Activations
+from scratchdl.layers.activations.elu import ELU
+from scratchdl.layers.activations.leaky_relu import LeakyReLU
+from scratchdl.layers.activations.prelu import PReLU
+from scratchdl.layers.activations.relu import ReLU
+from scratchdl.layers.activations.softmax import Softmax
