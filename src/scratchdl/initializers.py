@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,6 +26,7 @@ import numpy as np
 
 from scratchdl import backend
 from scratchdl._serialization import deserialize_object, serialize_object
+from scratchdl.autograd.tensor import Tensor
 
 __all__ = [
     "Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform",
@@ -389,8 +391,6 @@ class Orthogonal(RandomInitializer):
 
 
 def _snake(name: str) -> str:
-    import re
-
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
 
@@ -441,9 +441,8 @@ def get(identifier: Any) -> Any:
                 f"{sorted(ALL_OBJECTS_DICT)}"
             )
         obj = ALL_OBJECTS_DICT[identifier]()
-    elif isinstance(identifier, (np.ndarray, np.generic)) or type(identifier).__name__ == "Tensor":
-        value = np.asarray(identifier.data if hasattr(identifier, "data") and not isinstance(
-            identifier, np.ndarray) else identifier)
+    elif isinstance(identifier, (np.ndarray, np.generic, Tensor)):
+        value = identifier.numpy() if isinstance(identifier, Tensor) else np.asarray(identifier)
 
         def initialize_fn(shape: Sequence[int], dtype: Any = None) -> np.ndarray:
             if tuple(shape) != value.shape:
