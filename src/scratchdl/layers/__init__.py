@@ -43,3 +43,6 @@ from scratchdl.layers.activations.leaky_relu import LeakyReLU
 from scratchdl.layers.activations.prelu import PReLU
 from scratchdl.layers.activations.relu import ReLU
 from scratchdl.layers.activations.softmax import Softmax
+
+# Input (the entry of functional models; defined in scratchdl.models)
+from scratchdl.models.input_layer import Input, InputLayer

@@ -185,10 +185,14 @@ class Layer:
 
     def _flatten_layers(self, include_self: bool = True, recursive: bool = True) -> list[Layer]:
         layers: list[Layer] = [self] if include_self else []
+        seen = {id(self)}
         for layer in self._layers:
-            layers.append(layer)
-            if recursive:
-                layers.extend(layer._flatten_layers(include_self=False))
+            # A layer reachable twice (e.g. also inside a nested model) is listed once, as in
+            # Keras, so its regularization penalties are not counted twice.
+            for item in [layer, *(layer._flatten_layers(include_self=False) if recursive else [])]:
+                if id(item) not in seen:
+                    seen.add(id(item))
+                    layers.append(item)
         return layers
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -317,13 +321,7 @@ class Layer:
     @property
     def losses(self) -> list[Tensor]:
         """Regularization penalties of this layer and its sub-layers (as scalar tensors)."""
-        penalties: list[Tensor] = []
-        for layer in self._flatten_layers():
-            penalties.extend(layer._losses)
-            for weight in layer._own_weights:
-                if weight.regularizer is not None and weight.trainable and layer.trainable:
-                    penalties.append(weight.regularizer(weight))
-        return penalties
+        return collect_losses(self._flatten_layers())
 
     def add_loss(self, loss: Any) -> None:
         """Add a loss tensor (e.g. an activity penalty) computed during ``call``."""
@@ -532,6 +530,21 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def collect_losses(layers: Sequence[Layer]) -> list[Tensor]:
+    """The ``add_loss`` tensors and weight-regularization penalties of ``layers`` (each once).
+
+    ``Layer.losses`` applies it to the layer's flattened sub-layers; a training loop can apply
+    it to a list of layers it flattened once, saving the walk on every step.
+    """
+    penalties: list[Tensor] = []
+    for layer in layers:
+        penalties.extend(layer._losses)
+        for weight in layer._own_weights:
+            if weight.regularizer is not None and weight.trainable and layer.trainable:
+                penalties.append(weight.regularizer(weight))
+    return penalties
 
 
 def _tuples(shape: Any) -> Any:

@@ -1,0 +1,335 @@
+"""Batching for ``fit``/``evaluate``/``predict``: arrays, generators and other iterables.
+
+* ``ArrayDataAdapter``: NumPy arrays (or lists/dicts of them, or Tensors) sliced into batches
+  of ``batch_size`` (32 by default); the last, partial batch is kept; ``shuffle=True`` draws a
+  new permutation per epoch from ``scratchdl.backend.random_generator()`` (``'batch'`` shuffles
+  within each batch only). ``class_weight`` becomes per-sample weights.
+* ``IterableDataAdapter``: a Python generator/iterator (consumed once; an epoch ends when it is
+  exhausted unless ``steps_per_epoch`` is given) or a re-iterable object (a fresh iterator per
+  epoch; ``len()`` gives the number of batches when defined). Each element is a batch ``x``,
+  ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``.
+
+``EpochIterator`` walks one epoch of an adapter as Keras's does: ``steps_per_epoch`` caps the
+epoch (and keeps a generator's position between epochs), and running out of data early ends the
+epoch with a warning.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from scratchdl import backend
+from scratchdl.autograd.tensor import Tensor
+
+__all__ = [
+    "ArrayDataAdapter", "EpochIterator", "IterableDataAdapter", "class_weight_to_sample_weights",
+    "get_data_adapter", "map_structure", "pack_x_y_sample_weight", "train_validation_split",
+    "unpack_x_y_sample_weight",
+]
+
+
+def map_structure(fn: Any, structure: Any) -> Any:
+    """Apply ``fn`` to every leaf of nested lists/tuples/dicts (``None`` leaves stay None)."""
+    if structure is None:
+        return None
+    if isinstance(structure, list):
+        return [map_structure(fn, v) for v in structure]
+    if isinstance(structure, tuple):
+        return tuple(map_structure(fn, v) for v in structure)
+    if isinstance(structure, dict):
+        return {k: map_structure(fn, v) for k, v in structure.items()}
+    return fn(structure)
+
+
+def _leaves(structure: Any) -> list[Any]:
+    if structure is None:
+        return []
+    if isinstance(structure, (list, tuple)):
+        return [leaf for item in structure for leaf in _leaves(item)]
+    if isinstance(structure, dict):
+        return [leaf for item in structure.values() for leaf in _leaves(item)]
+    return [structure]
+
+
+def unpack_x_y_sample_weight(data: Any) -> tuple[Any, Any, Any]:
+    """Split a batch ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` into three parts."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data[0], data[1], data[2]
+    raise ValueError(
+        "Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, "
+        f"found a tuple of {len(data)} elements"
+    )
+
+
+def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> tuple[Any, ...]:
+    """The inverse of ``unpack_x_y_sample_weight``."""
+    if y is None:
+        return (x,)
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
+
+
+def _to_array(value: Any) -> Any:
+    if isinstance(value, Tensor):
+        return value.data
+    if isinstance(value, np.ndarray) or hasattr(value, "__cuda_array_interface__"):
+        return value
+    array = np.asarray(value)
+    if array.dtype == np.float64 and not isinstance(value, np.ndarray):
+        array = array.astype(backend.floatx())
+    return array
+
+
+def is_array_like(value: Any) -> bool:
+    """True for data ``ArrayDataAdapter`` handles: arrays, Tensors, and lists/dicts of them."""
+    if value is None or isinstance(value, (np.ndarray, Tensor, int, float, np.generic)):
+        return True
+    if hasattr(value, "__array__") or hasattr(value, "__cuda_array_interface__"):
+        return True
+    if isinstance(value, dict):
+        return all(is_array_like(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return all(is_array_like(v) or isinstance(v, (list, tuple)) for v in value)
+    return False
+
+
+def class_weight_to_sample_weights(y: Any, class_weight: dict[int, float]) -> np.ndarray:
+    """Per-sample weights from ``{class_index: weight}``: one-hot targets use their argmax,
+    ``(n, 1)`` targets their value; classes missing from the dict weigh 1."""
+    labels = np.asarray(y.data if isinstance(y, Tensor) else y)
+    if labels.ndim > 1:
+        labels = np.argmax(labels, axis=-1) if labels.shape[-1] != 1 else np.squeeze(labels, axis=-1)
+    labels = np.round(labels).astype(np.int64)
+    if labels.ndim != 1:
+        raise ValueError(
+            f"class_weight: targets must be class indices or one-hot rows per sample, got shape "
+            f"{np.shape(y)}"
+        )
+    if labels.size == 0:
+        return np.ones((0,), dtype=backend.floatx())
+    lookup = np.ones(max(int(labels.max()), max(class_weight, default=0)) + 1, dtype=backend.floatx())
+    for cls, weight in class_weight.items():
+        if int(cls) >= 0:
+            lookup[int(cls)] = weight
+    return lookup[labels]
+
+
+def train_validation_split(arrays: tuple[Any, ...], validation_split: float) -> tuple[Any, Any]:
+    """Split arrays: the *last* ``validation_split`` fraction of samples becomes validation data."""
+    leaves = _leaves(arrays)
+    for leaf in leaves:
+        if not is_array_like(leaf):
+            raise ValueError(
+                "`validation_split` is only supported for arrays and tensors; got "
+                f"{type(leaf).__name__}. Pass validation_data instead"
+            )
+    if not leaves:
+        return arrays, arrays
+    total = int(np.shape(leaves[0])[0])
+    split_at = int(math.floor(total * (1.0 - validation_split)))
+    if split_at == 0 or split_at == total:
+        raise ValueError(
+            f"Training data contains {total} samples, which is not sufficient to split it into a "
+            f"validation and training set as specified by `validation_split={validation_split}`"
+        )
+    train = map_structure(lambda a: _to_array(a)[:split_at], arrays)
+    validation = map_structure(lambda a: _to_array(a)[split_at:], arrays)
+    return train, validation
+
+
+class ArrayDataAdapter:
+    """Batches of arrays (see the module docstring)."""
+
+    def __init__(self, x: Any, y: Any = None, sample_weight: Any = None, batch_size: int | None = None,
+                 steps: int | None = None, shuffle: bool | str = False,
+                 class_weight: dict[int, float] | None = None) -> None:
+        x = map_structure(_to_array, x)
+        y = map_structure(_to_array, y)
+        sample_weight = map_structure(_to_array, sample_weight)
+        if sample_weight is not None:
+            if class_weight is not None:
+                raise ValueError("You cannot use `class_weight` and `sample_weight` at the same time")
+            if isinstance(y, (list, tuple, dict)) and not isinstance(sample_weight, (list, tuple, dict)):
+                if sample_weight.ndim > 2 or (sample_weight.ndim == 2 and sample_weight.shape[1] != 1):
+                    raise ValueError(
+                        "For a model with several outputs, a single `sample_weight` array must "
+                        f"have one value per sample (shape (n,)), got {sample_weight.shape}"
+                    )
+                sample_weight = map_structure(lambda _: sample_weight, y)
+        if class_weight is not None:
+            if isinstance(y, (list, tuple, dict)):
+                raise ValueError("`class_weight` is only supported for models with a single output")
+            if y is None:
+                raise ValueError("`class_weight` needs targets `y`")
+            sample_weight = class_weight_to_sample_weights(y, class_weight)
+        self._data = pack_x_y_sample_weight(x, y, sample_weight)
+        sizes = {int(np.shape(leaf)[0]) if np.ndim(leaf) else -1 for leaf in _leaves(self._data)}
+        if len(sizes) != 1 or -1 in sizes:
+            details = ", ".join(f"{np.shape(leaf)}" for leaf in _leaves(self._data))
+            raise ValueError(
+                f"Data cardinality is ambiguous: every array must have the same number of samples "
+                f"(first dimension); got arrays with shapes {details}"
+            )
+        self.num_samples = sizes.pop()
+        if not batch_size:
+            batch_size = int(math.ceil(self.num_samples / steps)) if steps else 32
+        self.batch_size = int(batch_size)
+        self.num_batches = int(math.ceil(self.num_samples / self.batch_size))
+        self.shuffle = shuffle
+        self._leaf_list = _leaves(self._data)
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        n, size = self.num_samples, self.batch_size
+        generator = backend.random_generator()
+        permutation = generator.permutation(n) if self.shuffle and self.shuffle != "batch" else None
+        data = self._data
+        for i in range(self.num_batches):
+            start, stop = i * size, min((i + 1) * size, n)
+            if self.shuffle == "batch":
+                index: Any = generator.permutation(stop - start) + start
+            elif permutation is not None:
+                index = permutation[start:stop]
+            else:
+                index = slice(start, stop)
+            yield map_structure(lambda a, index=index: a[index], data)
+
+
+class IterableDataAdapter:
+    """Batches from a generator, iterator or re-iterable object (see the module docstring)."""
+
+    def __init__(self, data: Any, class_weight: dict[int, float] | None = None) -> None:
+        self._data = data
+        self._class_weight = class_weight
+        self._one_shot = isinstance(data, Iterator)
+        try:
+            self.num_batches: int | None = None if self._one_shot else len(data)
+        except TypeError:
+            self.num_batches = None
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        for batch in (self._data if self._one_shot else iter(self._data)):
+            x, y, sample_weight = unpack_x_y_sample_weight(batch)
+            x = map_structure(_to_array, x)
+            y = map_structure(_to_array, y)
+            sample_weight = map_structure(_to_array, sample_weight)
+            if self._class_weight is not None and y is not None and sample_weight is None:
+                sample_weight = class_weight_to_sample_weights(y, self._class_weight)
+            yield pack_x_y_sample_weight(x, y, sample_weight)
+
+
+def get_data_adapter(x: Any, y: Any = None, sample_weight: Any = None, batch_size: int | None = None,
+                     steps_per_epoch: int | None = None, shuffle: bool | str = False,
+                     class_weight: dict[int, float] | None = None) -> Any:
+    """Pick the adapter for ``x``: arrays -> ``ArrayDataAdapter``, iterables -> ``IterableDataAdapter``."""
+    if isinstance(x, (ArrayDataAdapter, IterableDataAdapter)):
+        return x
+    if is_array_like(x):
+        return ArrayDataAdapter(x, y, sample_weight=sample_weight, batch_size=batch_size,
+                                steps=steps_per_epoch, shuffle=shuffle, class_weight=class_weight)
+    if hasattr(x, "__iter__") or hasattr(x, "__getitem__"):
+        for name, value in (("y", y), ("sample_weight", sample_weight)):
+            if value is not None:
+                raise ValueError(
+                    f"`{name}` must not be given when `x` is a generator or iterable "
+                    f"({type(x).__name__}); yield (x, y) or (x, y, sample_weight) batches from it"
+                )
+        return IterableDataAdapter(x, class_weight=class_weight)
+    raise ValueError(
+        f"Unrecognized data type: x={type(x).__name__}. Expected NumPy arrays (or lists/dicts "
+        "of them), tensors, or a generator/iterable of batches"
+    )
+
+
+class EpochIterator:
+    """Yields ``(begin_step, end_step, batches)`` for one epoch (Keras's ``EpochIterator``).
+
+    Each item holds ``steps_per_execution`` batches (fewer at the end of the data).
+    """
+
+    def __init__(self, x: Any, y: Any = None, sample_weight: Any = None, batch_size: int | None = None,
+                 steps_per_epoch: int | None = None, shuffle: bool | str = False,
+                 class_weight: dict[int, float] | None = None, steps_per_execution: int = 1) -> None:
+        self.steps_per_epoch = steps_per_epoch
+        self.steps_per_execution = max(int(steps_per_execution), 1)
+        self.data_adapter = get_data_adapter(x, y, sample_weight=sample_weight, batch_size=batch_size,
+                                             steps_per_epoch=steps_per_epoch, shuffle=shuffle,
+                                             class_weight=class_weight)
+        self._num_batches = self.data_adapter.num_batches
+        self._current: Iterator[Any] | None = None
+        self._steps_seen = 0
+
+    @property
+    def num_batches(self) -> int | None:
+        """The number of batches in an epoch (None while unknown)."""
+        return self.steps_per_epoch or self._num_batches
+
+    def reset(self) -> None:
+        """Forget the position in the data (the next epoch starts from the beginning)."""
+        self._current = None
+        self._steps_seen = 0
+
+    def _warn_out_of_data(self) -> None:
+        warnings.warn(
+            "Your input ran out of data; interrupting training. Make sure that your dataset or "
+            "generator can generate at least `steps_per_epoch * epochs` batches.", stacklevel=3,
+        )
+
+    def __iter__(self) -> Iterator[tuple[int, int, list[Any]]]:
+        per = self.steps_per_execution
+        steps = self.steps_per_epoch or self._num_batches or -1
+        if steps > 0:
+            if self._current is None or self.steps_per_epoch is None:
+                self._current = iter(self.data_adapter)
+                self._steps_seen = 0
+            for step in range(0, steps, per):
+                if self._num_batches and self._steps_seen >= self._num_batches:
+                    if self.steps_per_epoch:
+                        self._warn_out_of_data()
+                    break
+                self._steps_seen += per
+                buffer = self._take(self._current, per)
+                if buffer is None:
+                    break
+                yield step, step + len(buffer) - 1, buffer
+            if self._num_batches and self._steps_seen >= self._num_batches:
+                self._current = None
+                self._steps_seen = 0
+        else:
+            iterator = iter(self.data_adapter)
+            step = 0
+            while True:
+                buffer = self._take(iterator, per, warn=False)
+                if buffer is None:
+                    if self._num_batches is None:
+                        self._num_batches = step
+                    break
+                yield step, step + len(buffer) - 1, buffer
+                step += len(buffer)
+
+    def _take(self, iterator: Iterator[Any], count: int, warn: bool = True) -> list[Any] | None:
+        buffer = []
+        for _ in range(count):
+            try:
+                buffer.append(next(iterator))
+            except StopIteration:
+                if warn:  # fewer batches than steps_per_epoch asked for
+                    if self._num_batches is None:
+                        self._num_batches = self._steps_seen
+                    self._warn_out_of_data()
+                    self._current = None
+                break
+        return buffer or None
