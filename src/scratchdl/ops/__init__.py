@@ -16,3 +16,7 @@ from scratchdl.ops.softmax import *  # noqa: F401,F403
 from scratchdl.ops.loss import *  # noqa: F401,F403
 from scratchdl.ops.random import *  # noqa: F401,F403
 from scratchdl.ops.normalization import *  # noqa: F401,F403
+from scratchdl.ops.conv import *  # noqa: F401,F403
+from scratchdl.ops.conv_transpose import *  # noqa: F401,F403
+from scratchdl.ops.pooling import *  # noqa: F401,F403
+from scratchdl.ops.resize import *  # noqa: F401,F403

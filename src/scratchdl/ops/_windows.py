@@ -1,0 +1,260 @@
+"""Sliding windows shared by convolution and pooling (private).
+
+Every op in ``conv.py``, ``conv_transpose.py`` and ``pooling.py`` works internally on one layout:
+a batch of 2-D images ``(N, H, W, C)`` (channels last). One-dimensional ops insert a height of 1,
+channels-first inputs are transposed on the way in and out (``Layout``).
+
+A window of a convolution with kernel ``(kh, kw)``, strides ``(sh, sw)`` and dilation ``(dh, dw)``
+at output pixel ``(i, j)`` reads the padded input at rows ``i*sh + a*dh`` and columns
+``j*sw + b*dw`` for the kernel offsets ``0 <= a < kh``, ``0 <= b < kw``. Two tools follow:
+
+* ``im2col`` copies all windows into one matrix, one row per output pixel, through a strided view
+  of the padded input (no Python loop at all), so a convolution becomes one matrix product;
+* ``col2im`` is its adjoint: it adds each row's entries back to the pixels they were read from,
+  looping over the ``kh * kw`` kernel offsets only, each step adding one strided slice.
+
+Padding follows TensorFlow/Keras: ``'valid'`` adds none; ``'same'`` adds
+``max((ceil(n / s) - 1) * s + (k - 1) * d + 1 - n, 0)`` pixels in total, half before and the rest
+(the extra pixel when odd) after, so the output has ``ceil(n / s)`` pixels; ``'causal'`` (1-D only)
+adds ``(k - 1) * d`` before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from numbers import Integral
+from typing import Any
+
+from scratchdl.backend import get_array_module
+
+Pads = tuple[tuple[int, int], tuple[int, int]]
+
+
+# --------------------------------------------------------------------------- arguments
+def is_int(value: Any) -> bool:
+    """True for a Python or NumPy integer (bools excluded)."""
+    return isinstance(value, Integral) and not isinstance(value, bool)
+
+
+def int_tuple(value: Any, n: int, name: str, op: str, minimum: int = 1) -> tuple[int, ...]:
+    """``value`` (an int or a sequence of ``n`` ints, each ``>= minimum``) as an ``n``-tuple."""
+    items = (value,) * n if is_int(value) else value
+    if (
+        not isinstance(items, (tuple, list))
+        or len(items) != n
+        or not all(is_int(v) for v in items)
+        or any(v < minimum for v in items)
+    ):
+        bound = "positive" if minimum == 1 else f">= {minimum}"
+        raise ValueError(
+            f"{op}: {name} must be a {bound} int or a sequence of {n} such ints, got {value!r}"
+        )
+    return tuple(int(v) for v in items)
+
+
+def pair_of_pairs(value: Any, name: str, op: str) -> Pads:
+    """Keras's 2-D amounts: ``p``, ``(ph, pw)`` or ``((top, bottom), (left, right))``, all >= 0."""
+    if is_int(value):
+        result = ((value, value), (value, value))
+    elif isinstance(value, (tuple, list)) and len(value) == 2:
+        result = tuple(  # type: ignore[assignment]
+            (item, item) if is_int(item) else tuple(item) if isinstance(item, (tuple, list)) else None
+            for item in value
+        )
+    else:
+        result = None  # type: ignore[assignment]
+    if (
+        result is None
+        or any(item is None or len(item) != 2 for item in result)
+        or not all(is_int(v) and v >= 0 for item in result for v in item)
+    ):
+        raise ValueError(
+            f"{op}: {name} must be a non-negative int, a pair (height, width) or a pair of pairs "
+            f"((top, bottom), (left, right)), got {value!r}"
+        )
+    return tuple((int(a), int(b)) for a, b in result)  # type: ignore[return-value]
+
+
+def pair(value: Any, name: str, op: str) -> tuple[int, int]:
+    """Keras's 1-D amounts: ``p`` or ``(before, after)``, both >= 0."""
+    items = (value, value) if is_int(value) else value
+    if (
+        not isinstance(items, (tuple, list))
+        or len(items) != 2
+        or not all(is_int(v) and v >= 0 for v in items)
+    ):
+        raise ValueError(
+            f"{op}: {name} must be a non-negative int or a pair (before, after), got {value!r}"
+        )
+    return int(items[0]), int(items[1])
+
+
+def check_data_format(data_format: str, op: str) -> bool:
+    """Validate ``data_format``; return True for ``'channels_first'``."""
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(
+            f"{op}: data_format must be 'channels_last' or 'channels_first', got {data_format!r}"
+        )
+    return data_format == "channels_first"
+
+
+def same_padding(size: int, kernel: int, stride: int, dilation: int) -> tuple[int, int]:
+    """TensorFlow's 'same' padding (before, after) for one spatial axis."""
+    out = -(-size // stride)
+    total = max((out - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
+    return total // 2, total - total // 2
+
+
+def resolve_padding(
+    padding: Any,
+    spatial: tuple[int, ...],
+    kernel: tuple[int, ...],
+    strides: tuple[int, ...],
+    dilation: tuple[int, ...],
+    op: str,
+) -> tuple[tuple[int, int], ...]:
+    """The (before, after) pads of each spatial axis for a Keras ``padding`` argument.
+
+    ``padding`` is ``'valid'``, ``'same'``, ``'causal'`` (1-D only) or explicit amounts:
+    ``((top, bottom), (left, right))`` in 2-D, ``(left, right)`` in 1-D, or one int for all sides.
+    """
+    n = len(spatial)
+    if isinstance(padding, str):
+        mode = padding.lower()
+        if mode == "valid":
+            return ((0, 0),) * n
+        if mode == "same":
+            return tuple(same_padding(*args) for args in zip(spatial, kernel, strides, dilation))
+        if mode == "causal" and n == 1:
+            return (((kernel[0] - 1) * dilation[0], 0),)
+        allowed = "'valid', 'same', 'causal'" if n == 1 else "'valid', 'same'"
+        raise ValueError(
+            f"{op}: padding must be {allowed} or explicit amounts, got {padding!r}"
+        )
+    if n == 1:
+        return (pair(padding, "padding", op),)
+    return pair_of_pairs(padding, "padding", op)
+
+
+def output_size(padded: int, kernel: int, stride: int, dilation: int) -> int:
+    """Number of window positions: ``floor((padded - (kernel - 1) * dilation - 1) / stride) + 1``."""
+    return (padded - (kernel - 1) * dilation - 1) // stride + 1
+
+
+# --------------------------------------------------------------------------- layout
+class Layout:
+    """Maps a user's array to the internal ``(N, H, W, C)`` layout and back.
+
+    One-dimensional data ``(N, W, C)`` gains a height of 1; channels-first data has its channel axis
+    moved last. Every conversion is a view.
+    """
+
+    def __init__(self, spatial_dims: int, channels_first: bool) -> None:
+        self.spatial_dims = spatial_dims
+        self.channels_first = channels_first
+
+    def inward(self, array: Any) -> Any:
+        """User layout -> ``(N, H, W, C)``."""
+        if self.channels_first:
+            array = get_array_module(array).moveaxis(array, 1, -1)
+        return array[:, None] if self.spatial_dims == 1 else array
+
+    def outward(self, array: Any) -> Any:
+        """``(N, H, W, C)`` -> user layout."""
+        if self.spatial_dims == 1:
+            array = array[:, 0]
+        if self.channels_first:
+            array = get_array_module(array).moveaxis(array, -1, 1)
+        return array
+
+    def describe(self) -> str:
+        """The expected input layout in words, for error messages."""
+        spatial = "width" if self.spatial_dims == 1 else "height, width"
+        if self.channels_first:
+            return f"(batch, channels, {spatial})"
+        return f"(batch, {spatial}, channels)"
+
+
+# --------------------------------------------------------------------------- windows
+def pad_spatial(x: Any, pads: Pads, value: float = 0.0) -> Any:
+    """``x`` (N, H, W, C) with ``pads`` added around H and W (``x`` itself when there are none)."""
+    (top, bottom), (left, right) = pads
+    if not (top or bottom or left or right):
+        return x
+    xp = get_array_module(x)
+    n, h, w, c = x.shape
+    out = xp.full((n, h + top + bottom, w + left + right, c), value, dtype=x.dtype)
+    out[:, top:top + h, left:left + w, :] = x
+    return out
+
+
+def crop_spatial(x: Any, pads: Pads) -> Any:
+    """Undo ``pad_spatial``: the interior of ``x`` (a view)."""
+    (top, bottom), (left, right) = pads
+    return x[:, top:x.shape[1] - bottom, left:x.shape[2] - right, :]
+
+
+def offsets(
+    kernel: tuple[int, int], strides: tuple[int, int], dilation: tuple[int, int],
+    out: tuple[int, int],
+) -> Iterator[tuple[int, tuple[slice, slice]]]:
+    """For each kernel offset ``(a, b)`` (row-major, numbered ``k``): ``k`` and the strided slices of
+    the padded input that the offset reads for every output pixel."""
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, strides, dilation, out
+    for a in range(kh):
+        rows = slice(a * dh, a * dh + (oh - 1) * sh + 1, sh)
+        for b in range(kw):
+            yield a * kw + b, (rows, slice(b * dw, b * dw + (ow - 1) * sw + 1, sw))
+
+
+def im2col(
+    x: Any, kernel: tuple[int, int], strides: tuple[int, int], dilation: tuple[int, int],
+    out: tuple[int, int], groups: int = 1,
+) -> Any:
+    """All windows of the padded input ``x`` (N, Hp, Wp, C) as a contiguous matrix per group.
+
+    Returns ``(groups, N * OH * OW, kh * kw * C / groups)``: row ``(n, i, j)`` holds window
+    ``(i, j)`` of image ``n`` in ``(kernel row, kernel column, channel)`` order, restricted to the
+    group's channels. The copy reads one strided view of ``x``; there is no Python loop.
+    """
+    xp = get_array_module(x)
+    n, _, _, c = x.shape
+    per_group = c // groups
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, strides, dilation, out
+    s_n, s_h, s_w, s_c = x.strides
+    view = xp.lib.stride_tricks.as_strided(
+        x,
+        shape=(groups, n, oh, ow, kh, kw, per_group),
+        strides=(per_group * s_c, s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c),
+        writeable=False,
+    )
+    return xp.ascontiguousarray(view).reshape(groups, n * oh * ow, kh * kw * per_group)
+
+
+def col2im(
+    cols: Any, padded_shape: tuple[int, int, int, int], kernel: tuple[int, int],
+    strides: tuple[int, int], dilation: tuple[int, int], out: tuple[int, int], groups: int = 1,
+) -> Any:
+    """The adjoint of ``im2col``: add every window entry back onto the pixel it was read from.
+
+    ``cols`` has ``im2col``'s shape ``(groups, N * OH * OW, kh * kw * C / groups)``; the result
+    has ``padded_shape`` (N, Hp, Wp, C). Overlapping windows accumulate. The loop runs over the
+    ``kh * kw`` kernel offsets; each step adds one strided slice for all pixels of the batch.
+    """
+    xp = get_array_module(cols)
+    n, hp, wp, c = padded_shape
+    per_group = c // groups
+    (kh, kw), (oh, ow) = kernel, out
+    patches = cols.reshape(groups, n, oh, ow, kh, kw, per_group)
+    result = xp.zeros((n, hp, wp, groups, per_group), dtype=cols.dtype)
+    for k, (rows, columns) in offsets(kernel, strides, dilation, out):
+        a, b = divmod(k, kw)
+        # (groups, N, OH, OW, C/groups) -> (N, OH, OW, groups, C/groups): a view, no copy.
+        result[:, rows, columns] += patches[:, :, :, :, a, b].transpose(1, 2, 3, 0, 4)
+    return result.reshape(n, hp, wp, c)
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    """A shape as Python prints it, for error messages."""
+    return str(tuple(int(s) for s in shape))
+

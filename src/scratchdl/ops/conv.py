@@ -1,0 +1,289 @@
+"""Convolution ops: conv1d, conv2d, depthwise_conv1d, depthwise_conv2d.
+
+Data is channels-last, ``(N, W, C)`` or ``(N, H, W, C)``, and kernels use Keras's layout
+``(kw, C_in / groups, C_out)`` or ``(kh, kw, C_in / groups, C_out)``; ``data_format='channels_first'``
+transposes the input at entry and the output at exit. Bias is not part of these ops (layers add it).
+
+How it is computed (``_windows.py`` has the window arithmetic):
+
+* forward: ``im2col`` copies every window of the padded input into one row of a matrix
+  ``cols`` of shape ``(N * OH * OW, kh * kw * C)``; the convolution is then one matrix product
+  ``cols @ kernel.reshape(-1, C_out)``. With ``groups > 1`` each group has its own ``cols`` and
+  kernel slice, and one batched product handles all groups at once.
+* backward: the kernel gradient is ``cols.T @ grad``; the input gradient is the transposed
+  convolution ``col2im(grad @ kernel.T)``, which adds every window's gradient back onto the pixels
+  the window read, one kernel offset at a time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from scratchdl.autograd.function import Function
+from scratchdl.autograd.tensor import Tensor
+from scratchdl.backend import as_array, get_array_module
+from scratchdl.ops._windows import (
+    Layout,
+    Pads,
+    check_data_format,
+    col2im,
+    crop_spatial,
+    im2col,
+    int_tuple,
+    is_int,
+    output_size,
+    pad_spatial,
+    resolve_padding,
+    shape_text,
+)
+
+__all__ = ["conv1d", "conv2d", "depthwise_conv1d", "depthwise_conv2d"]
+
+
+@dataclass(frozen=True)
+class ConvGeometry:
+    """Everything a convolution needs besides the arrays, in the internal 2-D layout."""
+
+    layout: Layout
+    kernel: tuple[int, int]
+    strides: tuple[int, int]
+    dilation: tuple[int, int]
+    pads: Pads
+    out: tuple[int, int]
+    padded_shape: tuple[int, int, int, int]
+    groups: int
+    kernel_shape: tuple[int, ...]
+
+
+def _as_operand(value: Any) -> Any:
+    """Tensors and arrays pass through; Python numbers and lists become arrays (for their shape)."""
+    return value if isinstance(value, Tensor) or hasattr(value, "shape") else as_array(value)
+
+
+def conv_geometry(
+    op: str, x_shape: tuple[int, ...], kernel_shape: tuple[int, ...], spatial_dims: int,
+    strides: Any, padding: Any, dilation_rate: Any, groups: Any, data_format: str,
+    kernel_name: str = "kernel",
+) -> ConvGeometry:
+    """Validate a convolution's arguments and work out its output size (raises naming ``op``)."""
+    channels_first = check_data_format(data_format, op)
+    layout = Layout(spatial_dims, channels_first)
+    rank = spatial_dims + 2
+    if len(x_shape) != rank:
+        raise ValueError(
+            f"{op}: expected a {rank}-D input {layout.describe()}, got shape {shape_text(x_shape)}"
+        )
+    if len(kernel_shape) != rank:
+        dims = "(kernel_width" if spatial_dims == 1 else "(kernel_height, kernel_width"
+        raise ValueError(
+            f"{op}: expected a {rank}-D {kernel_name} {dims}, input_channels / groups, "
+            f"filters), got shape {shape_text(kernel_shape)}"
+        )
+    if not is_int(groups) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    strides_t = int_tuple(strides, spatial_dims, "strides", op)
+    dilation_t = int_tuple(dilation_rate, spatial_dims, "dilation_rate", op)
+    channels = x_shape[1] if channels_first else x_shape[-1]
+    spatial = tuple(x_shape[2:] if channels_first else x_shape[1:-1])
+    per_group, filters = kernel_shape[-2], kernel_shape[-1]
+    if channels != per_group * groups:
+        with_groups = f" with groups={groups}" if groups > 1 else ""
+        raise ValueError(
+            f"{op}: input has {channels} channels but the {kernel_name} expects "
+            f"{per_group * groups}{with_groups} ({kernel_name} shape {shape_text(kernel_shape)}, "
+            f"input shape {shape_text(x_shape)})"
+        )
+    if filters % groups:
+        raise ValueError(
+            f"{op}: the {kernel_name}'s {filters} output channels do not divide into "
+            f"groups={groups} ({kernel_name} shape {shape_text(kernel_shape)})"
+        )
+    size = tuple(kernel_shape[:spatial_dims])
+    pads = resolve_padding(padding, spatial, size, strides_t, dilation_t, op)
+    padded = tuple(n + a + b for n, (a, b) in zip(spatial, pads))
+    out = tuple(output_size(*args) for args in zip(padded, size, strides_t, dilation_t))
+    if any(o < 1 for o in out):
+        span = tuple((k - 1) * d + 1 for k, d in zip(size, dilation_t))
+        raise ValueError(
+            f"{op}: the {kernel_name} {shape_text(size)} with dilation_rate "
+            f"{shape_text(dilation_t)} spans {shape_text(span)} pixels, more than the padded input "
+            f"{shape_text(padded)} (input shape {shape_text(x_shape)}, padding {padding!r})"
+        )
+    if spatial_dims == 1:
+        return ConvGeometry(
+            layout, (1, size[0]), (1, strides_t[0]), (1, dilation_t[0]), ((0, 0), pads[0]),
+            (1, out[0]), (x_shape[0], 1, padded[0], channels), groups, tuple(kernel_shape),
+        )
+    return ConvGeometry(
+        layout, size, strides_t, dilation_t, pads, out,  # type: ignore[arg-type]
+        (x_shape[0], *padded, channels), groups, tuple(kernel_shape),  # type: ignore[arg-type]
+    )
+
+
+class Convolution(Function):
+    """Grouped 2-D convolution (1-D as height 1): im2col, then one matrix product per group."""
+
+    def __init__(self, geometry: ConvGeometry) -> None:
+        self.geometry = geometry
+
+    def forward(self, x: Any, kernel: Any) -> Any:
+        g = self.geometry
+        x = g.layout.inward(x)
+        kh, kw = g.kernel
+        filters = kernel.shape[-1]
+        # (kh, kw, C/groups, C_out) -> (groups, kh*kw*C/groups, C_out/groups): each group's
+        # rows in im2col's (kernel row, kernel column, channel) order.
+        weights = kernel.reshape(kh * kw * kernel.shape[-2], g.groups, filters // g.groups)
+        weights = weights.transpose(1, 0, 2)
+        cols = im2col(pad_spatial(x, g.pads), g.kernel, g.strides, g.dilation, g.out, g.groups)
+        if g.groups == 1:
+            out = cols[0] @ weights[0]
+        else:  # (groups, P, C_out/groups) -> (P, C_out), output channels group-major
+            out = (cols @ weights).transpose(1, 0, 2).reshape(cols.shape[1], filters)
+        self.save_for_backward(cols, weights)
+        return g.layout.outward(out.reshape(x.shape[0], *g.out, filters))
+
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        g = self.geometry
+        cols, weights = self.saved
+        groups, pixels, _ = cols.shape
+        grad = g.layout.inward(grad).reshape(pixels, groups, -1).transpose(1, 0, 2)
+        grad_x = grad_kernel = None
+        if self.needs_input_grad[0]:
+            grad_cols = grad @ weights.transpose(0, 2, 1)
+            padded = col2im(grad_cols, g.padded_shape, g.kernel, g.strides, g.dilation, g.out,
+                            groups)
+            grad_x = g.layout.outward(crop_spatial(padded, g.pads))
+        if self.needs_input_grad[1]:
+            grad_w = cols.transpose(0, 2, 1) @ grad  # (groups, kh*kw*C/groups, C_out/groups)
+            grad_kernel = grad_w.transpose(1, 0, 2).reshape(g.kernel_shape)
+        return grad_x, grad_kernel
+
+
+def _convolve(
+    op: str, spatial_dims: int, x: Any, kernel: Any, strides: Any, padding: Any,
+    dilation_rate: Any, groups: int, data_format: str, kernel_name: str = "kernel",
+) -> Tensor:
+    x, kernel = _as_operand(x), _as_operand(kernel)
+    geometry = conv_geometry(op, tuple(x.shape), tuple(kernel.shape), spatial_dims, strides,
+                             padding, dilation_rate, groups, data_format, kernel_name)
+    return Convolution(geometry)(x, kernel)
+
+
+def conv1d(
+    x: Any, kernel: Any, strides: int | tuple[int] = 1, padding: Any = "valid",
+    dilation_rate: int | tuple[int] = 1, groups: int = 1, data_format: str = "channels_last",
+) -> Tensor:
+    """1-D convolution (cross-correlation, as in every deep learning framework), without bias.
+
+    With ``x`` of shape ``(N, W, C_in)`` and ``kernel`` of shape ``(kw, C_in / groups, C_out)``::
+
+        y[n, j, o] = sum_{b, c} x_pad[n, j * s + b * d, g(o) * C_in / groups + c] * kernel[b, c, o]
+
+    where ``g(o) = o // (C_out / groups)`` is the group of output channel ``o``.
+    Output width ``floor((W + pad_left + pad_right - (kw - 1) * d - 1) / s) + 1``: ``padding`` is
+    ``'valid'`` (no padding), ``'same'`` (TensorFlow's: output width ``ceil(W / s)``, the odd pixel
+    of padding on the right), ``'causal'`` (``(kw - 1) * d`` zeros on the left, so output ``j``
+    sees inputs up to ``j * s`` only) or explicit ``(left, right)``.
+
+    >>> x = Tensor(np.ones((1, 5, 2), dtype=np.float32))
+    >>> conv1d(x, Tensor(np.ones((3, 2, 4), dtype=np.float32))).shape
+    (1, 3, 4)
+    """
+    return _convolve("conv1d", 1, x, kernel, strides, padding, dilation_rate, groups, data_format)
+
+
+def conv2d(
+    x: Any, kernel: Any, strides: int | tuple[int, int] = 1, padding: Any = "valid",
+    dilation_rate: int | tuple[int, int] = 1, groups: int = 1, data_format: str = "channels_last",
+) -> Tensor:
+    """2-D convolution (cross-correlation) in Keras's layout, without bias.
+
+    With ``x`` of shape ``(N, H, W, C_in)`` and ``kernel`` of shape
+    ``(kh, kw, C_in / groups, C_out)``::
+
+        y[n, i, j, o] = sum_{a, b, c} x_pad[n, i * sh + a * dh, j * sw + b * dw,
+                                            g(o) * C_in / groups + c] * kernel[a, b, c, o]
+
+    with ``g(o) = o // (C_out / groups)`` the group of output channel ``o`` (``groups = C_in`` is
+    a depthwise convolution). Output height ``floor((H + pad_top + pad_bottom - (kh - 1) * dh - 1)
+    / sh) + 1``, likewise the width. ``padding`` is ``'valid'``, ``'same'`` (TensorFlow's: output
+    ``ceil(H / sh)``, total padding ``max((ceil(H / sh) - 1) * sh + (kh - 1) * dh + 1 - H, 0)``,
+    the odd pixel at the bottom/right) or explicit ``((top, bottom), (left, right))``.
+
+    >>> x = Tensor(np.ones((2, 5, 5, 3), dtype=np.float32))
+    >>> conv2d(x, Tensor(np.ones((3, 3, 3, 8), dtype=np.float32)), strides=2, padding="same").shape
+    (2, 3, 3, 8)
+    """
+    return _convolve("conv2d", 2, x, kernel, strides, padding, dilation_rate, groups, data_format)
+
+
+def _depthwise(
+    op: str, spatial_dims: int, x: Any, kernel: Any, strides: Any, padding: Any,
+    dilation_rate: Any, data_format: str,
+) -> Tensor:
+    from scratchdl.ops.shape import reshape
+
+    x, kernel = _as_operand(x), _as_operand(kernel)
+    channels_first = check_data_format(data_format, op)
+    rank = spatial_dims + 2
+    if len(tuple(kernel.shape)) != rank:
+        dims = "(kernel_width" if spatial_dims == 1 else "(kernel_height, kernel_width"
+        raise ValueError(
+            f"{op}: expected a {rank}-D depthwise_kernel {dims}, input_channels, "
+            f"depth_multiplier), got shape {shape_text(kernel.shape)}"
+        )
+    channels = x.shape[1 if channels_first else -1] if len(x.shape) == rank else None
+    if channels is not None and channels != kernel.shape[-2]:
+        raise ValueError(
+            f"{op}: input has {channels} channels but the depthwise_kernel expects "
+            f"{kernel.shape[-2]} (depthwise_kernel shape {shape_text(kernel.shape)}, input shape "
+            f"{shape_text(x.shape)})"
+        )
+    # Output channel c * depth_multiplier + m uses input channel c alone: a convolution with
+    # groups = C_in whose kernel holds one input channel per group.
+    size, (c_in, multiplier) = tuple(kernel.shape[:-2]), kernel.shape[-2:]
+    grouped = reshape(kernel, (*size, 1, c_in * multiplier))
+    return _convolve(op, spatial_dims, x, grouped, strides, padding, dilation_rate, c_in,
+                     data_format, kernel_name="depthwise_kernel")
+
+
+def depthwise_conv1d(
+    x: Any, depthwise_kernel: Any, strides: int | tuple[int] = 1, padding: Any = "valid",
+    dilation_rate: int | tuple[int] = 1, data_format: str = "channels_last",
+) -> Tensor:
+    """1-D depthwise convolution: every input channel is convolved with its own filters.
+
+    ``depthwise_kernel`` has shape ``(kw, C_in, depth_multiplier)``; output channel
+    ``c * depth_multiplier + m`` is input channel ``c`` convolved with ``depthwise_kernel[:, c, m]``,
+    so the output has ``C_in * depth_multiplier`` channels. Sizes and padding as ``conv1d``.
+
+    >>> x = Tensor(np.ones((1, 6, 3), dtype=np.float32))
+    >>> depthwise_conv1d(x, Tensor(np.ones((3, 3, 2), dtype=np.float32))).shape
+    (1, 4, 6)
+    """
+    return _depthwise("depthwise_conv1d", 1, x, depthwise_kernel, strides, padding,
+                      dilation_rate, data_format)
+
+
+def depthwise_conv2d(
+    x: Any, depthwise_kernel: Any, strides: int | tuple[int, int] = 1, padding: Any = "valid",
+    dilation_rate: int | tuple[int, int] = 1, data_format: str = "channels_last",
+) -> Tensor:
+    """2-D depthwise convolution in Keras's layout (a separable convolution's first half).
+
+    ``depthwise_kernel`` has shape ``(kh, kw, C_in, depth_multiplier)``::
+
+        y[n, i, j, c * M + m] = sum_{a, b} x_pad[n, i * sh + a * dh, j * sw + b * dw, c]
+                                           * depthwise_kernel[a, b, c, m]
+
+    (``M`` = depth_multiplier); it is ``conv2d`` with ``groups = C_in``. Sizes and padding as
+    ``conv2d``.
+
+    >>> x = Tensor(np.ones((1, 5, 5, 3), dtype=np.float32))
+    >>> depthwise_conv2d(x, Tensor(np.ones((3, 3, 3, 2), dtype=np.float32))).shape
+    (1, 3, 3, 6)
+    """
+    return _depthwise("depthwise_conv2d", 2, x, depthwise_kernel, strides, padding,
+                      dilation_rate, data_format)
