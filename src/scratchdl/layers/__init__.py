@@ -46,3 +46,7 @@ from scratchdl.layers.activations.softmax import Softmax
 
 # Input (the entry of functional models; defined in scratchdl.models)
 from scratchdl.models.input_layer import Input, InputLayer
+
+# Normalization
+from scratchdl.layers.normalization.batch_normalization import BatchNormalization
+from scratchdl.layers.normalization.layer_normalization import LayerNormalization
