@@ -23,7 +23,9 @@ RNG = np.random.default_rng(31)
     ({"center": False}, (3, 6)),
     ({"scale": False, "beta_initializer": "ones"}, (3, 6)),
     ({"center": False, "scale": False}, (3, 6)),
-    ({"gamma_initializer": "random_normal", "beta_initializer": "random_uniform",
+    # Random initial weights inside the constraint's set (see the BatchNormalization tests).
+    ({"gamma_initializer": "random_normal",
+      "beta_initializer": {"class_name": "RandomUniform", "config": {"minval": 0.1, "maxval": 0.5}},
       "gamma_regularizer": "l2", "beta_constraint": "non_neg"}, (4, 5)),
 ])
 def test_layer_normalization_harness(kwargs, input_shape):
