@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -55,32 +56,90 @@ def run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with one sub-command per application."""
-    parser = argparse.ArgumentParser(
+def build_parser(apps: dict[str, Any] | None = None) -> argparse.ArgumentParser:
+    """The argument parser: ``demo``, ``tour`` and one sub-command per registered application."""
+    from scratchdl.apps import _runner
+
+    if apps is None:
+        apps = _runner.load_apps()
+    parser = _runner.OneLineErrorParser(
         prog="scratchdl",
-        description="scratchdl: deep learning from scratch on NumPy, with a Keras-compatible API.",
+        description="scratchdl: deep learning from scratch on NumPy, with a Keras-compatible API. "
+                    "Each application trains on real data (or your files) and writes its figures, "
+                    "metrics.json and model to a run directory.",
+        epilog="`scratchdl <command> --help` shows every option of a command with its default.",
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--traceback", action="store_true",
+                        help="show the full traceback of an error instead of one line")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_runner.OneLineErrorParser)
     demo = commands.add_parser("demo", help="train a small network from scratch on spirals",
                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    demo.add_argument("--epochs", type=int, default=2000, help="full-batch gradient steps")
-    demo.add_argument("--hidden", type=int, default=100, help="hidden units")
-    demo.add_argument("--learning-rate", type=float, default=1.0, help="step size")
-    demo.add_argument("--seed", type=int, default=0, help="random seed")
+    demo.add_argument("--epochs", type=_runner.non_negative_int, default=2000, help="full-batch gradient steps")
+    demo.add_argument("--hidden", type=_runner.positive_int, default=100, help="hidden units")
+    demo.add_argument("--learning-rate", type=_runner.positive_float, default=1.0, help="step size")
+    demo.add_argument("--seed", type=_runner.non_negative_int, default=0, help="random seed")
     demo.set_defaults(handler=run_demo)
+    tour = commands.add_parser("tour", help="run every application quickly on its default data; one results table",
+                               formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                               description="Run every registered application with its --quick sizes on its "
+                                           "default data, each into <tour dir>/<app>/, and print one table "
+                                           "(application, data, metric, value, seconds).")
+    tour.add_argument("--apps", type=_name_list, default=list(apps), metavar="NAMES",
+                      help="comma-separated applications to run")
+    tour.add_argument("--full", action="store_true", help="run each application at its full default sizes")
+    tour.add_argument("--out", metavar="DIR", default=None,
+                      help="tour directory (default: runs/tour-<YYYYmmdd-HHMMSS>)")
+    tour.add_argument("--seed", type=_runner.non_negative_int, default=0, help="random seed")
+    tour.set_defaults(handler=lambda args: _runner.run_tour(apps, args.apps, args.out, args.seed, args.full))
+    for app in apps.values():
+        _runner.add_app_parser(commands, app)
     return parser
 
 
+def _name_list(text: str) -> list[str]:
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected comma-separated application names, got {text!r}")
+    return names
+
+
+def _app_argv(argv: Sequence[str], command: str) -> list[str]:
+    """The arguments after the sub-command's name."""
+    argv = list(argv)
+    return argv[argv.index(command) + 1:] if command in argv else []
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``scratchdl`` command."""
+    """Entry point of the ``scratchdl`` command; returns the exit code.
+
+    Errors a user can cause (bad options, missing or damaged data files) are printed as one line on
+    stderr with exit code 2; ``--traceback`` shows the full traceback instead.
+    """
+    from scratchdl.apps import _runner
+
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # argparse's exits (--help: 0, bad arguments: 2) as return codes
+        return int(stop.code or 0) if not isinstance(stop.code, str) else _runner.EXIT_USAGE
+    app = getattr(args, "app", None)
+    if app is not None:
+        return _runner.main_for_app(app, args, _app_argv(argv, args.command))
     handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
         return 0
-    return handler(args)
+    try:
+        return handler(args)
+    except _runner.USER_ERRORS as error:
+        if args.traceback:
+            raise
+        _runner.report_error(f"scratchdl {args.command}", error)
+        return _runner.EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"scratchdl {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
