@@ -16,9 +16,9 @@ from benchmarks.timing import Result, format_seconds, limit_threads, machine_hea
 
 
 def _suites() -> dict[str, list]:
-    from benchmarks import engine
+    from benchmarks import conv, engine
 
-    suites = {"engine": engine.WORKLOADS}
+    suites = {"engine": engine.WORKLOADS, "conv": conv.WORKLOADS}
     return suites
 
 
@@ -65,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         print("| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths)) + " |")
         if index == 0:
             print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in results:
+        if r.note:
+            print(f"note: {r.workload}: {r.note}")
     print(f"total benchmark time {time.perf_counter() - started:.1f} s")
 
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -10,8 +10,9 @@ at output pixel ``(i, j)`` reads the padded input at rows ``i*sh + a*dh`` and co
 
 * ``im2col`` copies all windows into one matrix, one row per output pixel, through a strided view
   of the padded input (no Python loop at all), so a convolution becomes one matrix product;
-* ``col2im`` is its adjoint: it adds each row's entries back to the pixels they were read from,
-  looping over the ``kh * kw`` kernel offsets only, each step adding one strided slice.
+* ``col2im_products`` is its adjoint (applied to a product ``rows @ W.T``): it adds every window's
+  contribution back onto the pixels the window read, looping over the ``kh * kw`` kernel offsets
+  only; each step is one matrix product and one strided-slice addition for the whole batch.
 
 Padding follows TensorFlow/Keras: ``'valid'`` adds none; ``'same'`` adds
 ``max((ceil(n / s) - 1) * s + (k - 1) * d + 1 - n, 0)`` pixels in total, half before and the rest
@@ -25,12 +26,18 @@ from collections.abc import Iterator
 from numbers import Integral
 from typing import Any
 
-from scratchdl.backend import get_array_module
+from scratchdl.autograd.tensor import Tensor
+from scratchdl.backend import as_array, get_array_module
 
 Pads = tuple[tuple[int, int], tuple[int, int]]
 
 
 # --------------------------------------------------------------------------- arguments
+def as_operand(value: Any) -> Any:
+    """Tensors and arrays pass through; Python numbers and lists become arrays (for their shape)."""
+    return value if isinstance(value, Tensor) or hasattr(value, "shape") else as_array(value)
+
+
 def is_int(value: Any) -> bool:
     """True for a Python or NumPy integer (bools excluded)."""
     return isinstance(value, Integral) and not isinstance(value, bool)
@@ -58,7 +65,9 @@ def pair_of_pairs(value: Any, name: str, op: str) -> Pads:
         result = ((value, value), (value, value))
     elif isinstance(value, (tuple, list)) and len(value) == 2:
         result = tuple(  # type: ignore[assignment]
-            (item, item) if is_int(item) else tuple(item) if isinstance(item, (tuple, list)) else None
+            (item, item) if is_int(item)
+            else tuple(item) if isinstance(item, (tuple, list))
+            else None
             for item in value
         )
     else:
@@ -137,7 +146,7 @@ def resolve_padding(
 
 
 def output_size(padded: int, kernel: int, stride: int, dilation: int) -> int:
-    """Number of window positions: ``floor((padded - (kernel - 1) * dilation - 1) / stride) + 1``."""
+    """Window positions: ``floor((padded - (kernel - 1) * dilation - 1) / stride) + 1``."""
     return (padded - (kernel - 1) * dilation - 1) // stride + 1
 
 
@@ -198,8 +207,8 @@ def offsets(
     kernel: tuple[int, int], strides: tuple[int, int], dilation: tuple[int, int],
     out: tuple[int, int],
 ) -> Iterator[tuple[int, tuple[slice, slice]]]:
-    """For each kernel offset ``(a, b)`` (row-major, numbered ``k``): ``k`` and the strided slices of
-    the padded input that the offset reads for every output pixel."""
+    """For each kernel offset ``(a, b)`` (row-major, numbered ``k``): ``k`` and the strided
+    slices of the padded input that the offset reads for every output pixel."""
     (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, strides, dilation, out
     for a in range(kh):
         rows = slice(a * dh, a * dh + (oh - 1) * sh + 1, sh)
@@ -231,27 +240,34 @@ def im2col(
     return xp.ascontiguousarray(view).reshape(groups, n * oh * ow, kh * kw * per_group)
 
 
-def col2im(
-    cols: Any, padded_shape: tuple[int, int, int, int], kernel: tuple[int, int],
-    strides: tuple[int, int], dilation: tuple[int, int], out: tuple[int, int], groups: int = 1,
+def col2im_products(
+    rows: Any, weights: Any, padded_shape: tuple[int, int, int, int], kernel: tuple[int, int],
+    strides: tuple[int, int], dilation: tuple[int, int], out: tuple[int, int],
 ) -> Any:
-    """The adjoint of ``im2col``: add every window entry back onto the pixel it was read from.
+    """``col2im(rows @ weights)``: scatter window contributions back onto the pixels they came from.
 
-    ``cols`` has ``im2col``'s shape ``(groups, N * OH * OW, kh * kw * C / groups)``; the result
-    has ``padded_shape`` (N, Hp, Wp, C). Overlapping windows accumulate. The loop runs over the
-    ``kh * kw`` kernel offsets; each step adds one strided slice for all pixels of the batch.
+    ``rows`` is ``(groups, N * OH * OW, m)`` (one row per window) and ``weights`` is
+    ``(kh * kw, groups, m, C / groups)``. For every kernel offset ``k`` the product
+    ``rows @ weights[k]`` is what each window gives to the pixel that offset read; it is added to
+    that strided slice of the result ``(N, Hp, Wp, C)``, so overlapping windows accumulate. This
+    is the adjoint of ``im2col`` applied to ``rows @ W.T``, computed one offset at a time: the loop
+    runs over the ``kh * kw`` offsets only, and the ``(P, kh * kw * C)`` matrix is never built
+    (each product is a contiguous ``(P, C)`` block that adds onto the slice in long runs).
     """
-    xp = get_array_module(cols)
+    xp = get_array_module(rows, weights)
     n, hp, wp, c = padded_shape
+    groups = rows.shape[0]
     per_group = c // groups
-    (kh, kw), (oh, ow) = kernel, out
-    patches = cols.reshape(groups, n, oh, ow, kh, kw, per_group)
-    result = xp.zeros((n, hp, wp, groups, per_group), dtype=cols.dtype)
-    for k, (rows, columns) in offsets(kernel, strides, dilation, out):
-        a, b = divmod(k, kw)
-        # (groups, N, OH, OW, C/groups) -> (N, OH, OW, groups, C/groups): a view, no copy.
-        result[:, rows, columns] += patches[:, :, :, :, a, b].transpose(1, 2, 3, 0, 4)
-    return result.reshape(n, hp, wp, c)
+    oh, ow = out
+    dtype = xp.result_type(rows.dtype, weights.dtype)
+    result = xp.zeros((n, hp, wp, groups, per_group), dtype=dtype)
+    for k, (row_slice, column_slice) in offsets(kernel, strides, dilation, out):
+        if groups == 1:
+            product = (rows[0] @ weights[k, 0])[:, None, :]
+        else:  # (groups, P, C/groups) -> (P, groups, C/groups): channels group-major
+            product = xp.matmul(rows, weights[k]).transpose(1, 0, 2)
+        result[:, row_slice, column_slice] += product.reshape(n, oh, ow, groups, per_group)
+    return result.reshape(padded_shape)
 
 
 def shape_text(shape: tuple[int, ...]) -> str:

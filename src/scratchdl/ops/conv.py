@@ -1,8 +1,9 @@
 """Convolution ops: conv1d, conv2d, depthwise_conv1d, depthwise_conv2d.
 
 Data is channels-last, ``(N, W, C)`` or ``(N, H, W, C)``, and kernels use Keras's layout
-``(kw, C_in / groups, C_out)`` or ``(kh, kw, C_in / groups, C_out)``; ``data_format='channels_first'``
-transposes the input at entry and the output at exit. Bias is not part of these ops (layers add it).
+``(kw, C_in / groups, C_out)`` or ``(kh, kw, C_in / groups, C_out)``;
+``data_format='channels_first'`` transposes the input at entry and the output at exit. Bias is not
+part of these ops (layers add it).
 
 How it is computed (``_windows.py`` has the window arithmetic):
 
@@ -12,7 +13,7 @@ How it is computed (``_windows.py`` has the window arithmetic):
   kernel slice, and one batched product handles all groups at once.
 * backward: the kernel gradient is ``cols.T @ grad``; the input gradient is the transposed
   convolution ``col2im(grad @ kernel.T)``, which adds every window's gradient back onto the pixels
-  the window read, one kernel offset at a time.
+  the window read, one kernel offset at a time (``grad @ kernel[a, b].T`` added to a strided slice).
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ from typing import Any
 
 from scratchdl.autograd.function import Function
 from scratchdl.autograd.tensor import Tensor
-from scratchdl.backend import as_array, get_array_module
+from scratchdl.backend import get_array_module
 from scratchdl.ops._windows import (
     Layout,
     Pads,
+    as_operand,
     check_data_format,
-    col2im,
+    col2im_products,
     crop_spatial,
     im2col,
     int_tuple,
@@ -54,11 +56,6 @@ class ConvGeometry:
     padded_shape: tuple[int, int, int, int]
     groups: int
     kernel_shape: tuple[int, ...]
-
-
-def _as_operand(value: Any) -> Any:
-    """Tensors and arrays pass through; Python numbers and lists become arrays (for their shape)."""
-    return value if isinstance(value, Tensor) or hasattr(value, "shape") else as_array(value)
 
 
 def conv_geometry(
@@ -147,16 +144,21 @@ class Convolution(Function):
     def backward(self, grad: Any) -> tuple[Any, Any]:
         g = self.geometry
         cols, weights = self.saved
+        matmul = get_array_module(cols).matmul
         groups, pixels, _ = cols.shape
         grad = g.layout.inward(grad).reshape(pixels, groups, -1).transpose(1, 0, 2)
         grad_x = grad_kernel = None
         if self.needs_input_grad[0]:
-            grad_cols = grad @ weights.transpose(0, 2, 1)
-            padded = col2im(grad_cols, g.padded_shape, g.kernel, g.strides, g.dilation, g.out,
-                            groups)
+            # Per kernel offset: (groups, C_out/groups, C/groups), the transpose of that slice.
+            per_offset = weights.reshape(groups, g.kernel[0] * g.kernel[1], -1, grad.shape[-1])
+            padded = col2im_products(grad, per_offset.transpose(1, 0, 3, 2), g.padded_shape,
+                                     g.kernel, g.strides, g.dilation, g.out)
             grad_x = g.layout.outward(crop_spatial(padded, g.pads))
         if self.needs_input_grad[1]:
-            grad_w = cols.transpose(0, 2, 1) @ grad  # (groups, kh*kw*C/groups, C_out/groups)
+            if groups == 1:
+                grad_w = (cols[0].T @ grad[0])[None]
+            else:  # (groups, kh*kw*C/groups, C_out/groups)
+                grad_w = matmul(cols.transpose(0, 2, 1), grad)
             grad_kernel = grad_w.transpose(1, 0, 2).reshape(g.kernel_shape)
         return grad_x, grad_kernel
 
@@ -165,7 +167,7 @@ def _convolve(
     op: str, spatial_dims: int, x: Any, kernel: Any, strides: Any, padding: Any,
     dilation_rate: Any, groups: int, data_format: str, kernel_name: str = "kernel",
 ) -> Tensor:
-    x, kernel = _as_operand(x), _as_operand(kernel)
+    x, kernel = as_operand(x), as_operand(kernel)
     geometry = conv_geometry(op, tuple(x.shape), tuple(kernel.shape), spatial_dims, strides,
                              padding, dilation_rate, groups, data_format, kernel_name)
     return Convolution(geometry)(x, kernel)
@@ -225,7 +227,7 @@ def _depthwise(
 ) -> Tensor:
     from scratchdl.ops.shape import reshape
 
-    x, kernel = _as_operand(x), _as_operand(kernel)
+    x, kernel = as_operand(x), as_operand(kernel)
     channels_first = check_data_format(data_format, op)
     rank = spatial_dims + 2
     if len(tuple(kernel.shape)) != rank:
@@ -256,8 +258,9 @@ def depthwise_conv1d(
     """1-D depthwise convolution: every input channel is convolved with its own filters.
 
     ``depthwise_kernel`` has shape ``(kw, C_in, depth_multiplier)``; output channel
-    ``c * depth_multiplier + m`` is input channel ``c`` convolved with ``depthwise_kernel[:, c, m]``,
-    so the output has ``C_in * depth_multiplier`` channels. Sizes and padding as ``conv1d``.
+    ``c * depth_multiplier + m`` is input channel ``c`` convolved with
+    ``depthwise_kernel[:, c, m]``, so the output has ``C_in * depth_multiplier`` channels. Sizes
+    and padding as ``conv1d``.
 
     >>> x = Tensor(np.ones((1, 6, 3), dtype=np.float32))
     >>> depthwise_conv1d(x, Tensor(np.ones((3, 3, 2), dtype=np.float32))).shape

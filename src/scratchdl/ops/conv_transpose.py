@@ -1,13 +1,15 @@
 """Transposed convolution ops: conv1d_transpose and conv2d_transpose (Keras's Conv*DTranspose).
 
 A transposed convolution is the input gradient of a convolution used as a forward op: every input
-pixel scatters ``x[n, i, j] @ kernel[a, b].T`` onto output pixel ``(i * sh + a * dh, j * sw + b * dw)``
-of a "full" output of height ``(H - 1) * sh + (kh - 1) * dh + 1``, which is then cropped (or
-extended with zeros) to Keras's output size. Kernels use Keras's ``Conv2DTranspose`` layout
+pixel scatters ``x[n, i, j] @ kernel[a, b].T`` onto output pixel
+``(i * sh + a * dh, j * sw + b * dw)`` of a "full" output of height
+``(H - 1) * sh + (kh - 1) * dh + 1``, which is then cropped (or extended with zeros) to Keras's
+output size. Kernels use Keras's ``Conv2DTranspose`` layout
 ``(kh, kw, C_out, C_in)``.
 
-So its forward is ``col2im(x @ kernel.T)`` and its backward is an ordinary convolution: the input
-gradient is ``im2col(grad) @ kernel`` and the kernel gradient ``im2col(grad).T @ x``.
+So its forward is ``col2im(x @ kernel.T)`` (one product per kernel offset) and its backward is an
+ordinary convolution: the input gradient is ``im2col(grad) @ kernel`` and the kernel gradient
+``im2col(grad).T @ x``.
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ from scratchdl.autograd.tensor import Tensor
 from scratchdl.backend import get_array_module
 from scratchdl.ops._windows import (
     Layout,
+    as_operand,
     check_data_format,
-    col2im,
+    col2im_products,
     im2col,
     int_tuple,
     shape_text,
 )
-from scratchdl.ops.conv import _as_operand
 
 __all__ = ["conv1d_transpose", "conv2d_transpose", "conv_transpose_output_size"]
 
@@ -136,13 +138,13 @@ def _transpose_geometry(
             (1, out[0]), (0, crop[0]), (1, buffer[0]), tuple(kernel_shape),
         )
     return TransposeGeometry(
-        layout, size, strides_t, dilation_t, spatial, tuple(out), tuple(crop),  # type: ignore[arg-type]
-        tuple(buffer), tuple(kernel_shape),  # type: ignore[arg-type]
+        layout, size, strides_t, dilation_t, spatial,  # type: ignore[arg-type]
+        tuple(out), tuple(crop), tuple(buffer), tuple(kernel_shape),  # type: ignore[arg-type]
     )
 
 
 class ConvolutionTranspose(Function):
-    """Transposed 2-D convolution (1-D as height 1): x @ kernel.T, then col2im, then crop."""
+    """Transposed 2-D convolution (1-D as height 1): col2im(x @ kernel.T), then crop."""
 
     def __init__(self, geometry: TransposeGeometry) -> None:
         self.geometry = geometry
@@ -154,9 +156,10 @@ class ConvolutionTranspose(Function):
         filters = kernel.shape[-2]
         rows = x.reshape(n * h * w, c_in)
         weights = kernel.reshape(-1, c_in)  # (kh * kw * C_out, C_in)
-        cols = rows @ weights.T
-        full = col2im(cols[None], (n, *g.buffer, filters), g.kernel, g.strides, g.dilation,
-                      g.in_size)
+        # Offset (a, b) sends x[n, i, j] @ kernel[a, b].T to full pixel (i*sh + a*dh, j*sw + b*dw).
+        per_offset = kernel.reshape(-1, 1, filters, c_in).transpose(0, 1, 3, 2)
+        full = col2im_products(rows[None], per_offset, (n, *g.buffer, filters), g.kernel,
+                               g.strides, g.dilation, g.in_size)
         (top, left), (oh, ow) = g.crop, g.out
         self.save_for_backward(rows, weights)
         return g.layout.outward(full[:, top:top + oh, left:left + ow])
@@ -187,7 +190,7 @@ def _transpose(
     op: str, spatial_dims: int, x: Any, kernel: Any, strides: Any, padding: Any,
     output_padding: Any, dilation_rate: Any, data_format: str,
 ) -> Tensor:
-    x, kernel = _as_operand(x), _as_operand(kernel)
+    x, kernel = as_operand(x), as_operand(kernel)
     geometry = _transpose_geometry(op, tuple(x.shape), tuple(kernel.shape), spatial_dims,
                                    strides, padding, output_padding, dilation_rate, data_format)
     return ConvolutionTranspose(geometry)(x, kernel)

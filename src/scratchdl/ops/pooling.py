@@ -25,6 +25,7 @@ from scratchdl.backend import get_array_module
 from scratchdl.ops._windows import (
     Layout,
     Pads,
+    as_operand,
     check_data_format,
     crop_spatial,
     int_tuple,
@@ -34,7 +35,6 @@ from scratchdl.ops._windows import (
     same_padding,
     shape_text,
 )
-from scratchdl.ops.conv import _as_operand
 
 __all__ = [
     "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
@@ -115,12 +115,14 @@ class MaxPooling(Function):
                 choice = xp.zeros(best.shape, dtype=np.uint8 if area <= 256 else np.int32)
                 continue
             # Strictly greater: on ties the earlier offset keeps the gradient. A NaN wins (and
-            # propagates) as in PyTorch.
+            # propagates through maximum) as in PyTorch.
             better = window > best
             if floating:
                 better |= xp.isnan(window)
-            xp.copyto(best, window, where=better)
-            xp.copyto(choice, k, where=better)
+            xp.maximum(best, window, out=best)
+            # Offsets come in increasing order, so "k where better, else keep" is a maximum
+            # (branch-free; masked assignment is several times slower).
+            xp.maximum(choice, xp.multiply(better, k, dtype=choice.dtype), out=choice)
         self.save_for_backward(choice)
         return g.layout.outward(best)
 
@@ -130,9 +132,12 @@ class MaxPooling(Function):
         xp = get_array_module(grad)
         grad = g.layout.inward(grad)
         result = xp.zeros(g.padded_shape, dtype=grad.dtype)
-        zero = xp.zeros((), dtype=grad.dtype)
+        disjoint = all(s >= p for s, p in zip(g.strides, g.pool))
         for k, (rows, columns) in offsets(g.pool, g.strides, (1, 1), g.out):
-            result[:, rows, columns] += xp.where(choice == k, grad, zero)
+            if disjoint:  # every pixel is in at most one window: write in place
+                xp.multiply(grad, choice == k, out=result[:, rows, columns])
+            else:
+                result[:, rows, columns] += grad * (choice == k)
         return g.layout.outward(crop_spatial(result, g.pads))
 
 
@@ -185,7 +190,7 @@ def _pool(
     kind: type[Function], op: str, spatial_dims: int, x: Any, pool_size: Any, strides: Any,
     padding: Any, data_format: str,
 ) -> Tensor:
-    x = _as_operand(x)
+    x = as_operand(x)
     geometry = _pool_geometry(op, tuple(x.shape), spatial_dims, pool_size, strides, padding,
                               data_format)
     return kind(geometry)(x)
@@ -257,8 +262,10 @@ def avg_pool2d(
     return _pool(AvgPooling, "avg_pool2d", 2, x, pool_size, strides, padding, data_format)
 
 
-def _global(op: str, spatial_dims: int, x: Any, keepdims: bool, data_format: str, reduce: Any) -> Tensor:
-    x = _as_operand(x)
+def _global(
+    op: str, spatial_dims: int, x: Any, keepdims: bool, data_format: str, reduce: Any,
+) -> Tensor:
+    x = as_operand(x)
     channels_first = check_data_format(data_format, op)
     rank = spatial_dims + 2
     if len(tuple(x.shape)) != rank:

@@ -28,6 +28,7 @@ from scratchdl.backend import get_array_module
 from scratchdl.ops._windows import (
     Layout,
     Pads,
+    as_operand,
     check_data_format,
     crop_spatial,
     int_tuple,
@@ -36,7 +37,6 @@ from scratchdl.ops._windows import (
     pair_of_pairs,
     shape_text,
 )
-from scratchdl.ops.conv import _as_operand
 
 __all__ = [
     "upsampling1d", "upsampling2d", "zero_padding1d", "zero_padding2d", "cropping1d", "cropping2d",
@@ -178,7 +178,7 @@ def upsampling1d(x: Any, size: int = 2) -> Tensor:
     >>> upsampling1d(Tensor(np.array([[[1.0], [2.0]]])), 2).numpy().ravel()
     array([1., 1., 2., 2.])
     """
-    x = _as_operand(x)
+    x = as_operand(x)
     factor = int_tuple(size, 1, "size", "upsampling1d")
     layout = Layout(1, False)
     _check_rank("upsampling1d", x, layout)
@@ -195,11 +195,12 @@ def upsampling2d(
     samples the input at ``((i + 0.5) / sh - 0.5, (j + 0.5) / sw - 0.5)`` (half-pixel centers,
     clamped at the borders) and interpolates linearly in both directions.
 
-    >>> upsampling2d(Tensor(np.array([[[[0.0], [4.0]]]])), (1, 2), interpolation="bilinear").numpy().ravel()
+    >>> x = Tensor(np.array([[[[0.0], [4.0]]]]))
+    >>> upsampling2d(x, (1, 2), interpolation="bilinear").numpy().ravel()
     array([0., 1., 3., 4.])
     """
     op = "upsampling2d"
-    x = _as_operand(x)
+    x = as_operand(x)
     layout = Layout(2, check_data_format(data_format, op))
     factors = int_tuple(size, 2, "size", op)
     _check_rank(op, x, layout)
@@ -222,7 +223,7 @@ def zero_padding1d(
     array([0., 1., 1., 0., 0.])
     """
     op = "zero_padding1d"
-    x = _as_operand(x)
+    x = as_operand(x)
     layout = Layout(1, check_data_format(data_format, op))
     _check_rank(op, x, layout)
     return ZeroPad(layout, ((0, 0), pair(padding, "padding", op)))(x)
@@ -233,14 +234,15 @@ def zero_padding2d(
 ) -> Tensor:
     """Add rows and columns of zeros around ``(N, H, W, C)``, as Keras's ``ZeroPadding2D``.
 
-    ``padding`` is ``p`` (all sides), ``(ph, pw)`` (symmetric) or ``((top, bottom), (left, right))``;
-    the output is ``(N, top + H + bottom, left + W + right, C)``.
+    ``padding`` is ``p`` (all sides), ``(ph, pw)`` (symmetric) or
+    ``((top, bottom), (left, right))``; the output is
+    ``(N, top + H + bottom, left + W + right, C)``.
 
     >>> zero_padding2d(Tensor(np.ones((1, 2, 2, 3))), ((1, 0), (2, 1))).shape
     (1, 3, 5, 3)
     """
     op = "zero_padding2d"
-    x = _as_operand(x)
+    x = as_operand(x)
     layout = Layout(2, check_data_format(data_format, op))
     _check_rank(op, x, layout)
     return ZeroPad(layout, pair_of_pairs(padding, "padding", op))(x)
@@ -267,7 +269,7 @@ def cropping1d(x: Any, cropping: int | tuple[int, int] = (1, 1)) -> Tensor:
     array([1., 2.])
     """
     op = "cropping1d"
-    x = _as_operand(x)
+    x = as_operand(x)
     layout = Layout(1, False)
     crops = ((0, 0), pair(cropping, "cropping", op))
     _check_crops(op, x, layout, crops)
@@ -286,7 +288,7 @@ def cropping2d(
     (1, 2, 3, 3)
     """
     op = "cropping2d"
-    x = _as_operand(x)
+    x = as_operand(x)
     layout = Layout(2, check_data_format(data_format, op))
     crops = pair_of_pairs(cropping, "cropping", op)
     _check_crops(op, x, layout, crops)
