@@ -57,7 +57,7 @@ class Softmax(Layer):
             self._check_mask(inputs, mask)
             if mask.dtype != np.bool_:
                 mask = ops.greater(mask, 0.5)
-            inputs = ops.where(mask, inputs, np.asarray(_large_negative_number(inputs.dtype), inputs.dtype))
+            inputs = ops.where(mask, inputs, _large_negative_number(inputs.dtype))
         if isinstance(self.axis, (list, tuple)) and len(self.axis) > 1:
             axis = tuple(self.axis)
             outputs = ops.exp(inputs - ops.logsumexp(inputs, axis=axis, keepdims=True))
@@ -66,7 +66,7 @@ class Softmax(Layer):
             outputs = ops.softmax(inputs, axis=axis)
         if mask is not None:
             # A fully masked row would otherwise come out uniform.
-            outputs = ops.where(mask, outputs, np.zeros((), outputs.dtype))
+            outputs = ops.where(mask, outputs, 0.0)
         return outputs
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from scratchdl import ops
 from scratchdl.autograd.tensor import Tensor
+from scratchdl.backend import get_array_module
 from scratchdl.layers._utils import label
 from scratchdl.layers.merging.base_merge import Merge
 
@@ -105,7 +104,7 @@ class Concatenate(Merge):
         masks = []
         for x, mask in zip(inputs, previous_mask):
             if mask is None:
-                masks.append(Tensor(np.ones(x.shape, dtype=bool)))
+                masks.append(Tensor(get_array_module(x.data).ones(x.shape, dtype=bool)))
             elif mask.ndim < x.ndim:
                 masks.append(ops.broadcast_to(ops.expand_dims(mask, -1), x.shape))
             else:

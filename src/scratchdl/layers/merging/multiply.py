@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from scratchdl import ops
 from scratchdl.autograd.tensor import Tensor
 from scratchdl.layers.merging.base_merge import Merge, get_mask
@@ -34,13 +32,13 @@ class Multiply(Merge):
             if mask is not None:
                 mask = ops.broadcast_to(ops.expand_dims(mask, -1), x.shape)
                 # A masked position is neutral in the product.
-                x = ops.where(mask, x, np.ones((), dtype=x.dtype))
+                x = ops.where(mask, x, 1.0)
                 if has_output_mask:
                     output_mask = mask if output_mask is None else ops.logical_or(output_mask, mask)
             output = x if output is None else ops.multiply(output, x)
         if has_output_mask:
             # Positions masked everywhere are 0, as standard masking makes them.
-            output = ops.where(output_mask, output, np.zeros((), dtype=output.dtype))
+            output = ops.where(output_mask, output, 0.0)
             output._keras_mask = output_mask.any(axis=-1)
         return output
 

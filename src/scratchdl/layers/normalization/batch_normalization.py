@@ -4,6 +4,7 @@ batch_normalization.py``), including batch renormalization and masked statistics
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -267,7 +268,7 @@ class BatchNormalization(Layer):
         xp = get_array_module(mean)
         stddev = xp.sqrt(variance + self.epsilon)
         renorm_mean = self.renorm_mean.data
-        renorm_stddev = xp.maximum(self.renorm_stddev.data, np.sqrt(self.epsilon).astype(mean.dtype))
+        renorm_stddev = xp.maximum(self.renorm_stddev.data, math.sqrt(self.epsilon))
         r = stddev / renorm_stddev
         d = (mean - renorm_mean) / renorm_stddev
         clipping = self.renorm_clipping or {}
