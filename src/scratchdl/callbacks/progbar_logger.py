@@ -61,6 +61,7 @@ class ProgbarLogger(Callback):
 
     def set_params(self, params: dict[str, Any]) -> None:
         """Read ``verbose`` (``'auto'`` means 1), ``epochs`` and ``steps``."""
+        super().set_params(params)
         verbose = params.get("verbose", 1)
         self.verbose = 1 if verbose == "auto" else int(verbose)
         self.epochs = int(params.get("epochs", 1) or 1)

@@ -94,6 +94,27 @@ def _to_array(value: Any) -> Any:
     return array
 
 
+def _is_number_list(value: Any) -> bool:
+    """A (nested) Python list/tuple of plain numbers: one array, not a structure of arrays."""
+    if isinstance(value, (list, tuple)):
+        return len(value) > 0 and all(_is_number_list(v) for v in value)
+    return isinstance(value, (int, float, bool, np.generic))
+
+
+def _as_arrays(structure: Any) -> Any:
+    if structure is None:
+        return None
+    if _is_number_list(structure):
+        return _to_array(structure)
+    if isinstance(structure, list):
+        return [_as_arrays(v) for v in structure]
+    if isinstance(structure, tuple):
+        return tuple(_as_arrays(v) for v in structure)
+    if isinstance(structure, dict):
+        return {k: _as_arrays(v) for k, v in structure.items()}
+    return _to_array(structure)
+
+
 def is_array_like(value: Any) -> bool:
     """True for data ``ArrayDataAdapter`` handles: arrays, Tensors, and lists/dicts of them."""
     if value is None or isinstance(value, (np.ndarray, Tensor, int, float, np.generic)):
@@ -130,13 +151,14 @@ def class_weight_to_sample_weights(y: Any, class_weight: dict[int, float]) -> np
 
 def train_validation_split(arrays: tuple[Any, ...], validation_split: float) -> tuple[Any, Any]:
     """Split arrays: the *last* ``validation_split`` fraction of samples becomes validation data."""
-    leaves = _leaves(arrays)
-    for leaf in leaves:
+    for leaf in _leaves(arrays):
         if not is_array_like(leaf):
             raise ValueError(
                 "`validation_split` is only supported for arrays and tensors; got "
                 f"{type(leaf).__name__}. Pass validation_data instead"
             )
+    arrays = _as_arrays(arrays)
+    leaves = _leaves(arrays)
     if not leaves:
         return arrays, arrays
     total = int(np.shape(leaves[0])[0])
@@ -146,8 +168,8 @@ def train_validation_split(arrays: tuple[Any, ...], validation_split: float) -> 
             f"Training data contains {total} samples, which is not sufficient to split it into a "
             f"validation and training set as specified by `validation_split={validation_split}`"
         )
-    train = map_structure(lambda a: _to_array(a)[:split_at], arrays)
-    validation = map_structure(lambda a: _to_array(a)[split_at:], arrays)
+    train = map_structure(lambda a: a[:split_at], arrays)
+    validation = map_structure(lambda a: a[split_at:], arrays)
     return train, validation
 
 
@@ -157,9 +179,9 @@ class ArrayDataAdapter:
     def __init__(self, x: Any, y: Any = None, sample_weight: Any = None, batch_size: int | None = None,
                  steps: int | None = None, shuffle: bool | str = False,
                  class_weight: dict[int, float] | None = None) -> None:
-        x = map_structure(_to_array, x)
-        y = map_structure(_to_array, y)
-        sample_weight = map_structure(_to_array, sample_weight)
+        x = _as_arrays(x)
+        y = _as_arrays(y)
+        sample_weight = _as_arrays(sample_weight)
         if sample_weight is not None:
             if class_weight is not None:
                 raise ValueError("You cannot use `class_weight` and `sample_weight` at the same time")
@@ -223,9 +245,7 @@ class IterableDataAdapter:
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
         for batch in (self._data if self._one_shot else iter(self._data)):
             x, y, sample_weight = unpack_x_y_sample_weight(batch)
-            x = map_structure(_to_array, x)
-            y = map_structure(_to_array, y)
-            sample_weight = map_structure(_to_array, sample_weight)
+            x, y, sample_weight = _as_arrays(x), _as_arrays(y), _as_arrays(sample_weight)
             if self._class_weight is not None and y is not None and sample_weight is None:
                 sample_weight = class_weight_to_sample_weights(y, self._class_weight)
             yield pack_x_y_sample_weight(x, y, sample_weight)

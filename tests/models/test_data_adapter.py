@@ -1,0 +1,103 @@
+"""Batching of arrays and iterables for the training loop."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import scratchdl as sd
+from scratchdl.models.data_adapter import (
+    ArrayDataAdapter, EpochIterator, IterableDataAdapter, class_weight_to_sample_weights,
+    get_data_adapter, train_validation_split, unpack_x_y_sample_weight,
+)
+
+
+def test_batches_keep_the_last_partial_batch_in_order() -> None:
+    x = np.arange(10, dtype="float32")[:, None]
+    adapter = ArrayDataAdapter(x, np.arange(10), batch_size=4)
+    batches = list(adapter)
+    assert adapter.num_batches == 3 and [len(b[0]) for b in batches] == [4, 4, 2]
+    np.testing.assert_array_equal(np.concatenate([b[1] for b in batches]), np.arange(10))
+    assert ArrayDataAdapter(x).batch_size == 32
+    assert ArrayDataAdapter(x, steps=5).batch_size == 2
+
+
+def test_shuffle_is_a_seeded_permutation_per_epoch() -> None:
+    x = np.arange(20)
+    adapter = ArrayDataAdapter(x, x * 10, batch_size=6, shuffle=True)
+    sd.backend.set_random_seed(3)
+    first = [b[0] for b in adapter]
+    second = [b[0] for b in adapter]
+    order = np.concatenate(first)
+    assert sorted(order.tolist()) == list(range(20)) and order.tolist() != list(range(20))
+    assert np.concatenate(second).tolist() != order.tolist()  # a new permutation each epoch
+    np.testing.assert_array_equal(np.concatenate([b[1] for b in adapter]) % 10, 0)
+    sd.backend.set_random_seed(3)
+    assert np.concatenate([b[0] for b in adapter]).tolist() == order.tolist()
+    within = ArrayDataAdapter(x, batch_size=6, shuffle="batch")
+    for index, (batch,) in enumerate(within):
+        assert sorted(batch.tolist()) == list(range(index * 6, min(index * 6 + 6, 20)))
+
+
+def test_structures_of_arrays_are_sliced_together() -> None:
+    x = {"a": np.arange(6)[:, None], "b": np.arange(6)[:, None] * 2}
+    y = [np.arange(6), np.arange(6) + 100]
+    batch = next(iter(ArrayDataAdapter(x, y, sample_weight=np.ones(6), batch_size=4)))
+    bx, by, bw = batch
+    assert bx["b"].ravel().tolist() == [0, 2, 4, 6] and by[1].tolist() == [100, 101, 102, 103]
+    assert isinstance(bw, list) and len(bw) == 2  # one sample_weight array per output
+    with pytest.raises(ValueError, match="cardinality"):
+        ArrayDataAdapter(np.zeros((4, 1)), np.zeros(3))
+
+
+def test_class_weight_to_sample_weights() -> None:
+    weights = {0: 0.5, 2: 3.0}
+    np.testing.assert_allclose(class_weight_to_sample_weights(np.array([0, 1, 2, 2]), weights), [0.5, 1, 3, 3])
+    np.testing.assert_allclose(class_weight_to_sample_weights(np.eye(3)[[2, 0]], weights), [3.0, 0.5])
+    np.testing.assert_allclose(class_weight_to_sample_weights(np.array([[2.0], [1.0]]), weights), [3.0, 1.0])
+    with pytest.raises(ValueError, match="at the same time"):
+        ArrayDataAdapter(np.zeros((2, 1)), np.zeros(2), sample_weight=np.ones(2), class_weight=weights)
+    with pytest.raises(ValueError, match="single output"):
+        ArrayDataAdapter(np.zeros((2, 1)), [np.zeros(2), np.zeros(2)], class_weight=weights)
+
+
+def test_train_validation_split_takes_the_end() -> None:
+    x, y = np.arange(10)[:, None], np.arange(10)
+    (tx, ty, tw), (vx, vy, vw) = train_validation_split((x, y, None), 0.3)
+    assert ty.tolist() == list(range(7)) and vy.tolist() == [7, 8, 9] and tw is None and vw is None
+    with pytest.raises(ValueError, match="only supported for arrays"):
+        train_validation_split((iter([1]), None, None), 0.5)
+
+
+def test_unpack_and_adapter_choice() -> None:
+    assert unpack_x_y_sample_weight(5) == (5, None, None)
+    assert unpack_x_y_sample_weight([1, 2]) == (1, 2, None)
+    with pytest.raises(ValueError, match="4 elements"):
+        unpack_x_y_sample_weight((1, 2, 3, 4))
+    assert isinstance(get_data_adapter(np.zeros((2, 2))), ArrayDataAdapter)
+    assert isinstance(get_data_adapter([[0.0, 1.0], [2.0, 3.0]]), ArrayDataAdapter)
+    assert isinstance(get_data_adapter(iter([])), IterableDataAdapter)
+    with pytest.raises(ValueError, match="Unrecognized data type"):
+        get_data_adapter(object())
+
+
+def test_epoch_iterator_with_steps_per_epoch_continues_a_generator() -> None:
+    generator = ((np.full((2, 1), i), np.zeros(2)) for i in range(5))
+    iterator = EpochIterator(generator, steps_per_epoch=2)
+    first = [int(batches[0][0][0, 0]) for _, _, batches in iterator]
+    second = [int(batches[0][0][0, 0]) for _, _, batches in iterator]
+    assert first == [0, 1] and second == [2, 3]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        third = [int(batches[0][0][0, 0]) for _, _, batches in iterator]
+    assert third == [4] and any("ran out of data" in str(w.message) for w in caught)
+
+
+def test_epoch_iterator_groups_steps_per_execution() -> None:
+    iterator = EpochIterator(np.zeros((10, 1)), batch_size=2, steps_per_execution=2)
+    assert [(begin, end, len(batches)) for begin, end, batches in iterator] == [(0, 1, 2), (2, 3, 2), (4, 4, 1)]
+    unknown = EpochIterator(iter([(np.zeros((1, 1)),)] * 3))
+    assert unknown.num_batches is None
+    assert len(list(unknown)) == 3 and unknown.num_batches == 3
