@@ -101,3 +101,28 @@ def test_epoch_iterator_groups_steps_per_execution() -> None:
     unknown = EpochIterator(iter([(np.zeros((1, 1)),)] * 3))
     assert unknown.num_batches is None
     assert len(list(unknown)) == 3 and unknown.num_batches == 3
+
+
+def test_indexable_dataset_protocol() -> None:
+    class Batches:  # Keras's PyDataset protocol: __len__, __getitem__ and on_epoch_end
+        def __init__(self) -> None:
+            self.epochs_ended = 0
+
+        def __len__(self) -> int:
+            return 3
+
+        def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+            return np.full((2, 1), index, dtype="float32"), np.zeros(2)
+
+        def on_epoch_end(self) -> None:
+            self.epochs_ended += 1
+
+    data = Batches()
+    iterator = EpochIterator(data)
+    assert iterator.num_batches == 3
+    for _ in range(2):
+        assert [int(batches[0][0][0, 0]) for _, _, batches in iterator] == [0, 1, 2]
+    assert data.epochs_ended == 2
+    model = sd.Sequential([sd.Input((1,)), sd.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    assert model.fit(data, epochs=2, verbose=0).params["steps"] == 3 and data.epochs_ended == 4

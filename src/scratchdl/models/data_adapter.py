@@ -242,8 +242,23 @@ class IterableDataAdapter:
         except TypeError:
             self.num_batches = None
 
+    def _batches(self) -> Iterator[Any]:
+        data = self._data
+        if self._one_shot:
+            return data
+        if not hasattr(data, "__iter__") and hasattr(data, "__len__"):
+            # An indexable dataset (Keras's PyDataset protocol): batches 0 .. len - 1.
+            return (data[index] for index in range(len(data)))
+        return iter(data)
+
+    def on_epoch_end(self) -> None:
+        """Tell an indexable dataset that an epoch ended (PyDataset's ``on_epoch_end``)."""
+        hook = getattr(self._data, "on_epoch_end", None)
+        if callable(hook) and not self._one_shot:
+            hook()
+
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        for batch in (self._data if self._one_shot else iter(self._data)):
+        for batch in self._batches():
             x, y, sample_weight = unpack_x_y_sample_weight(batch)
             x, y, sample_weight = _as_arrays(x), _as_arrays(y), _as_arrays(sample_weight)
             if self._class_weight is not None and y is not None and sample_weight is None:
@@ -339,6 +354,9 @@ class EpochIterator:
                     break
                 yield step, step + len(buffer) - 1, buffer
                 step += len(buffer)
+        on_epoch_end = getattr(self.data_adapter, "on_epoch_end", None)
+        if on_epoch_end is not None:
+            on_epoch_end()
 
     def _take(self, iterator: Iterator[Any], count: int, warn: bool = True) -> list[Any] | None:
         buffer = []
