@@ -1,0 +1,121 @@
+"""Array helpers shared by the metric modules (not public).
+
+Metrics never build an autograd graph: every input is turned into a plain NumPy array first
+(a scratchdl ``Tensor`` gives its ``.data``, a CuPy array is copied to the host), and the running
+state is updated with NumPy. The helpers mirror the few Keras utilities whose exact behaviour the
+metrics depend on (``squeeze_or_expand_to_same_rank``, ``divide_no_nan``, dtype names).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+
+from scratchdl import backend
+from scratchdl.autograd.tensor import Tensor
+
+EPSILON = 1e-7  # keras.backend.epsilon()
+
+_name_uids: defaultdict[str, int] = defaultdict(int)
+
+
+def to_snake_case(name: str) -> str:
+    """``'SparseCategoricalAccuracy'`` -> ``'sparse_categorical_accuracy'`` (Keras's rule)."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def auto_name(prefix: str) -> str:
+    """A unique snake-case name: ``'precision'``, then ``'precision_1'``, ... (as Keras)."""
+    base = to_snake_case(prefix)
+    unique = f"{base}_{_name_uids[base]}" if base in _name_uids else base
+    _name_uids[base] += 1
+    return unique
+
+
+def standardize_dtype(dtype: Any) -> str:
+    """Return a dtype name; ``'int'`` means int32 and ``'float'`` means float32, as in Keras."""
+    if dtype == "int":
+        return "int32"
+    if dtype == "float":
+        return "float32"
+    try:
+        return np.dtype(dtype).name
+    except TypeError as error:
+        raise ValueError(f"Metric: unknown dtype {dtype!r}") from error
+
+
+def to_numpy(value: Any, dtype: Any = None) -> np.ndarray:
+    """Return ``value`` as a NumPy array (Tensor -> its data, CuPy -> host copy, list -> array).
+
+    Python floats become ``floatx()`` as with ``convert_to_tensor``; arrays keep their dtype unless
+    ``dtype`` is given.
+    """
+    if isinstance(value, Tensor):
+        value = value.data
+    if hasattr(value, "__cuda_array_interface__") and hasattr(value, "get"):
+        value = value.get()  # a CuPy array: metrics run on the host
+    if not isinstance(value, np.ndarray):
+        value = backend.as_array(value)
+        value = np.asarray(value)
+    if dtype is not None:
+        value = value.astype(dtype, copy=False)
+    return value
+
+
+def squeeze_or_expand_to_same_rank(x1: np.ndarray, x2: np.ndarray,
+                                   expand_rank_1: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Squeeze or expand the last axis when two ranks differ by exactly one (Keras's rule).
+
+    When the higher-rank array ends in a size-1 axis, that axis is squeezed away, except that a
+    rank-1 partner is expanded instead when ``expand_rank_1`` is True.
+    """
+    rank1, rank2 = x1.ndim, x2.ndim
+    if rank1 == rank2:
+        return x1, x2
+    if rank1 == rank2 + 1 and x1.shape[-1] == 1:
+        if rank2 == 1 and expand_rank_1:
+            x2 = x2[..., None]
+        else:
+            x1 = x1[..., 0]
+    if rank2 == rank1 + 1 and x2.shape[-1] == 1:
+        if rank1 == 1 and expand_rank_1:
+            x1 = x1[..., None]
+        else:
+            x2 = x2[..., 0]
+    return x1, x2
+
+
+def divide_no_nan(numerator: Any, denominator: Any) -> np.ndarray:
+    """``numerator / denominator`` with 0 wherever the denominator is 0 (``ops.divide_no_nan``)."""
+    numerator = np.asarray(numerator)
+    denominator = np.asarray(denominator)
+    safe = np.where(denominator == 0, 1, denominator)
+    return np.where(denominator == 0, 0, numerator / safe)
+
+
+def broadcast_weight(name: str, sample_weight: np.ndarray, shape: tuple[int, ...],
+                     what: str = "y_pred") -> np.ndarray:
+    """Broadcast ``sample_weight`` to ``shape`` or raise an error naming the metric and shapes."""
+    try:
+        return np.broadcast_to(sample_weight, shape)
+    except ValueError:
+        raise ValueError(
+            f"{name}: sample_weight of shape {sample_weight.shape} cannot be broadcast to the "
+            f"shape of {what} {shape}"
+        ) from None
+
+
+def check_same_shape(name: str, y_true: np.ndarray, y_pred: np.ndarray) -> None:
+    """Raise a ValueError naming the metric when ``y_true`` and ``y_pred`` cannot broadcast."""
+    try:
+        np.broadcast_shapes(y_true.shape, y_pred.shape)
+    except ValueError:
+        raise ValueError(
+            f"{name}: y_true of shape {y_true.shape} and y_pred of shape {y_pred.shape} are not "
+            f"compatible"
+        ) from None
