@@ -1,4 +1,5 @@
-"""Utilities with Keras's names: seeding, label encoding, array normalization.
+"""Utilities with Keras's names: seeding, label encoding, array normalization, model plots,
+downloads (``get_file``) and a progress bar.
 
 These work on NumPy arrays (``keras.utils`` semantics); they are not differentiable ops.
 """
@@ -10,8 +11,11 @@ from typing import Any
 import numpy as np
 
 from scratchdl.backend import set_random_seed
+from scratchdl.utils.file_utils import get_file
+from scratchdl.utils.model_visualization import plot_model
+from scratchdl.utils.progbar import Progbar
 
-__all__ = ["set_random_seed", "to_categorical", "normalize"]
+__all__ = ["set_random_seed", "to_categorical", "normalize", "get_file", "plot_model", "Progbar"]
 
 
 def to_categorical(y: Any, num_classes: int | None = None) -> np.ndarray:
