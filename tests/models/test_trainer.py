@@ -384,3 +384,27 @@ def test_verbose_modes_print_progress(capsys: pytest.CaptureFixture[str]) -> Non
     model.fit(x, y, epochs=1, verbose=0)
     model.predict(x, verbose=0)
     assert capsys.readouterr().out == ""
+
+
+def test_losses_of_the_previous_call_do_not_leak_into_a_step() -> None:
+    class Branch(sd.Model):
+        """Runs its penalized branch only when asked to: its loss must not linger."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.main = sd.layers.Dense(1, kernel_initializer="zeros")
+            self.side = sd.layers.Dense(1, activity_regularizer=sd.regularizers.L1(100.0),
+                                        kernel_initializer="ones")
+            self.use_side = True
+
+        def call(self, x: Any) -> Any:
+            return self.main(x) + (self.side(x) * 0.0 if self.use_side else 0.0)
+
+    model = Branch()
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.ones((4, 2), "float32"), np.zeros((4, 1), "float32")
+    with_side = model.test_on_batch(x, y)
+    model.use_side = False
+    assert with_side == pytest.approx(200.0, rel=1e-5)  # 100 * |1 + 1| per sample
+    assert model.test_on_batch(x, y) == pytest.approx(0.0, abs=1e-7)
+    assert model.train_on_batch(x, y) == pytest.approx(0.0, abs=1e-7)

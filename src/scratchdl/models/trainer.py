@@ -285,9 +285,20 @@ class Trainer:
         shape = getattr(leaf, "shape", None)
         return int(shape[0]) if shape else 1
 
+    def _reset_layer_losses(self) -> None:
+        # Losses added during the previous call (activity regularizers, add_loss) must not leak
+        # into this step, also for layers this call does not run.
+        layers = self._flat_layers.value
+        if layers is None:
+            self._clear_losses()
+        else:
+            for layer in layers:
+                layer._losses = []
+
     def train_step(self, data: Any) -> dict[str, Any]:
         """One optimization step on one batch ``(x, y, sample_weight)``; returns the logs."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
+        self._reset_layer_losses()
         y_pred = self(x, training=True)
         if self._flat_layers.value is None:  # flattened once per fit, after the first call built them
             self._flat_layers.value = self._flatten_layers()
@@ -308,8 +319,11 @@ class Trainer:
     def test_step(self, data: Any) -> dict[str, Any]:
         """Loss and metrics on one batch, in inference mode; returns the logs."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
+        self._reset_layer_losses()
         with no_grad():
             y_pred = self(x, training=False)
+            if self._flat_layers.value is None:
+                self._flat_layers.value = self._flatten_layers()
             loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
         self._loss_tracker.update_state(loss.data, sample_weight=self._batch_size_of(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
@@ -456,6 +470,7 @@ class Trainer:
         if use_cached and self._eval_epoch_iterator is not None:
             iterator = self._eval_epoch_iterator
         else:
+            self._flat_layers.value = None
             iterator = EpochIterator(x, y, sample_weight=sample_weight, batch_size=batch_size,
                                      steps_per_epoch=steps, shuffle=False,
                                      steps_per_execution=self.steps_per_execution)
@@ -522,6 +537,7 @@ class Trainer:
         from scratchdl.callbacks.callback_list import pythonify_logs
 
         self._assert_compiled("test_on_batch")
+        self._flat_layers.value = None
         self.reset_metrics()
         logs = pythonify_logs(self.test_step((x, y, sample_weight)))
         return logs if return_dict else self._flatten_metrics_in_order(logs)
