@@ -16,7 +16,9 @@ oracle:
 * **gradients**: the gradient of ``sum(output * w)`` (``w`` random, fixed) with respect to the
   input and to every trainable weight equals what torch autograd gives through the Keras layer;
 * **training**: a few plain SGD steps on the trainable weights lower an MSE to a random target
-  (layers without trainable weights have nothing to train, so this check does not apply).
+  (layers without trainable weights have nothing to train, so this check does not apply);
+* **saving**: a one-layer functional model around the layer, saved with ``model.save`` and
+  reloaded with ``load_model``, has the same config, weights and outputs.
 
 Usage::
 
@@ -391,6 +393,66 @@ def check_training_step(layer_cls: type, init_kwargs: dict[str, Any], input_data
     assert final < losses[0], f"{layer.name}: SGD did not lower the loss: {losses + [final]}"
 
 
+def check_saving(layer_cls: type, init_kwargs: dict[str, Any], input_data: Any,
+                 call_kwargs: dict[str, Any], rng: np.random.Generator) -> None:
+    """A one-layer functional model around the layer survives ``save`` + ``load_model``.
+
+    Per-sample array call arguments (masks) become extra model inputs. The weights are moved
+    away from their initial values first, so the check sees the saved values, not a fresh
+    initialization. A layer whose config holds a Python lambda must refuse to be saved, clearly.
+    """
+    import tempfile
+
+    from scratchdl.models import Input, Model, load_model
+
+    layer = layer_cls(**init_kwargs)
+
+    def symbolic(array: np.ndarray) -> Any:
+        return Input(shape=array.shape[1:], dtype=array.dtype.name)
+
+    inputs = [symbolic(a) for a in input_data] if isinstance(input_data, list) else symbolic(input_data)
+    feeds = list(input_data) if isinstance(input_data, list) else [input_data]
+    batch = feeds[0].shape[0]
+    kwargs: dict[str, Any] = {}
+    for key, value in call_kwargs.items():
+        if isinstance(value, np.ndarray) and value.ndim and value.shape[0] == batch:
+            kwargs[key] = symbolic(value)  # per-sample (a mask): one more model input
+            feeds.append(value)
+        else:
+            kwargs[key] = value  # a constant, stored in the node's config
+    extra = [v for v in kwargs.values() if isinstance(v, KerasTensor)]
+    model_inputs = (inputs if isinstance(inputs, list) else [inputs]) + extra
+    model = Model(model_inputs if len(model_inputs) > 1 else model_inputs[0], layer(inputs, **kwargs))
+    for weight in model.weights:
+        if weight.dtype.kind == "f":
+            weight.assign(weight.numpy() + rng.uniform(0.05, 0.15, weight.shape).astype(weight.dtype))
+    feed = feeds if len(feeds) > 1 else feeds[0]
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "layer.keras")
+        if "__lambda__" in json.dumps(layer.get_config(), default=str):
+            try:
+                model.save(path)
+            except ValueError as error:
+                assert "Python lambda" in str(error) and layer.name in str(error), str(error)
+                return
+            raise AssertionError(f"{layer.name}: a model holding a Python lambda was saved")
+        model.save(path)
+        loaded = load_model(path)
+    twin = loaded.get_layer(layer.name)
+    assert type(twin) is type(layer)
+    assert _config_equal(_normalize_config(twin.get_config()), _normalize_config(layer.get_config())), (
+        f"{layer.name}: config changed by save/load:\n{twin.get_config()}\n{layer.get_config()}"
+    )
+    assert len(twin.weights) == len(layer.weights)
+    for saved, restored in zip(layer.weights, twin.weights):
+        np.testing.assert_array_equal(restored.numpy(), saved.numpy(),
+                                      err_msg=f"{layer.name}: weight {saved.path} after save/load")
+    # Called directly, not through predict: some layers take inputs with different batch sizes.
+    expected, actual = model(to_scratch(feed), training=False), loaded(to_scratch(feed), training=False)
+    for want, got in zip(flatten(to_numpy(expected)), flatten(to_numpy(actual))):
+        np.testing.assert_array_equal(got, want, err_msg=f"{layer.name}: outputs differ after save/load")
+
+
 # ---------------------------------------------------------------------------------- entry point
 def run_layer_test(
     layer_cls: type,
@@ -495,3 +557,5 @@ def run_layer_test(
     if run_training_check and len(layer.trainable_weights) > 0:
         check_training_step(layer_cls, init_kwargs, input_data, call_kwargs, rng,
                             training_steps, learning_rate)
+
+    check_saving(layer_cls, init_kwargs, input_data, call_kwargs, rng)
