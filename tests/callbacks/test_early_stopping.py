@@ -115,3 +115,14 @@ def test_start_from_epoch_delays_monitoring_in_fit():
         _, history, _ = _fit_recording(callback, epochs=10)
     # Epoch 3 sets the best; epoch 4 does not improve (mode max on a falling loss) and stops.
     assert len(history.history["loss"]) == 5 and callback.stopped_epoch == 4
+
+
+def test_auto_mode_reads_the_compiled_metrics_direction():
+    x, y = regression_data()
+    model = dense_model()
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae", "accuracy"])
+    callbacks = [EarlyStopping(monitor="val_mae", patience=5), EarlyStopping(monitor="val_accuracy", patience=5),
+                 EarlyStopping(monitor="val_loss", patience=5)]
+    model.fit(x, y, epochs=1, verbose=0, validation_split=0.25, callbacks=callbacks)
+    assert [c.monitor_op for c in callbacks] == [np.less, np.greater, np.less]
+    assert [c.min_delta for c in callbacks] == [-0.0, 0.0, -0.0]

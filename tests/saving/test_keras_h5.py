@@ -196,3 +196,28 @@ def test_external_links_are_refused(tmp_path):
     ours = Sequential([Input((4,)), layers.Dense(3)])
     with pytest.raises(ValueError, match="link of type ExternalLink.*external and soft links are refused"):
         ours.load_weights(tmp_path / "w.weights.h5")
+
+
+def test_keras_archive_loads_with_its_optimizer_state(tmp_path):
+    theirs = keras_sequential()  # compiled with Adam and trained for 2 epochs (2 steps)
+    theirs.save(tmp_path / "k.keras")
+    from scratchdl.models import load_model
+
+    ours = load_model(tmp_path / "k.keras")
+    assert ours.compiled and type(ours.optimizer).__name__ == "Adam" and ours.optimizer.iterations == 2
+    _assert_same_outputs(ours, theirs, X)
+    for ours_var, theirs_var in zip(ours.optimizer.variables, theirs.optimizer.variables):
+        np.testing.assert_allclose(np.asarray(ours_var), keras.ops.convert_to_numpy(theirs_var), rtol=1e-6)
+
+
+def test_nested_model_paths_match_keras(tmp_path):
+    keras.utils.set_random_seed(4)
+    k_inner = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="relu"), keras.layers.Dense(3)])
+    k_in = keras.Input((4,))
+    theirs = keras.Model(k_in, keras.layers.Dense(2)(k_inner(k_in)))
+    theirs.save_weights(tmp_path / "k.weights.h5")
+    s_inner = Sequential([Input((4,)), layers.Dense(3, activation="relu"), layers.Dense(3)])
+    s_in = Input((4,))
+    ours = Model(s_in, layers.Dense(2)(s_inner(s_in)))
+    ours.load_weights(tmp_path / "k.weights.h5")
+    _assert_same_outputs(ours, theirs, X)
