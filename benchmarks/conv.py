@@ -79,6 +79,38 @@ def conv_strided_layer(quick: bool) -> Result:
                           quick)
 
 
+def depthwise_layer(quick: bool) -> Result:
+    """A depthwise 3x3 'same' layer on 32x32x64, batch 32 (MobileNet's building block)."""
+    import torch
+    import torch.nn.functional as F
+
+    import scratchdl as sd
+    from scratchdl import ops
+
+    rng = np.random.default_rng(0)
+    x_np = rng.standard_normal((32, 32, 32, 64)).astype(np.float32)
+    k_np = (rng.standard_normal((3, 3, 64, 1)) * 0.1).astype(np.float32)
+    upstream_np = rng.standard_normal((32, 32, 32, 64)).astype(np.float32)
+    x_sd, k_sd = sd.Tensor(x_np, requires_grad=True), sd.Parameter(k_np)
+    upstream_sd = sd.Tensor(upstream_np)
+
+    def run_scratchdl() -> None:
+        (ops.depthwise_conv2d(x_sd, k_sd, padding="same") * upstream_sd).sum().backward()
+        x_sd.grad = k_sd.grad = None
+
+    x_t = torch.from_numpy(x_np).permute(0, 3, 1, 2).contiguous().requires_grad_()
+    k_t = torch.from_numpy(k_np).permute(2, 3, 0, 1).contiguous().requires_grad_()  # (C, 1, 3, 3)
+    upstream_t = torch.from_numpy(upstream_np).permute(0, 3, 1, 2).contiguous()
+
+    def run_torch() -> None:
+        (F.conv2d(x_t, k_t, padding=1, groups=64) * upstream_t).sum().backward()
+        x_t.grad = k_t.grad = None
+
+    repeats = 3 if quick else 10
+    return Result("depthwise_conv2d 3x3: 32x32x32x64 same, fwd+bwd",
+                  measure(run_scratchdl, repeats), measure(run_torch, repeats), target=2.0)
+
+
 def max_pool(quick: bool) -> Result:
     """2x2 max pooling (stride 2) of 32x64x64x16, forward + backward."""
     import torch
@@ -152,4 +184,7 @@ def conv_vs_naive(quick: bool) -> Result:
     )
 
 
-WORKLOADS = [conv_first_layer, conv_middle_layer, conv_strided_layer, max_pool, conv_vs_naive]
+WORKLOADS = [
+    conv_first_layer, conv_middle_layer, conv_strided_layer, depthwise_layer, max_pool,
+    conv_vs_naive,
+]

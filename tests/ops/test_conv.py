@@ -427,3 +427,39 @@ def test_conv_transpose_is_the_input_gradient_of_conv():
 def test_errors_name_the_op_and_the_shapes(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# --------------------------------------------------------------------------- output sizes
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_output_size_helpers_match_keras_and_the_ops(padding):
+    from keras.src.backend.common.backend_utils import compute_conv_transpose_output_shape
+    from keras.src.ops.operation_utils import compute_conv_output_shape
+
+    for size in range(1, 9):
+        for kernel in (1, 2, 3, 4):
+            for stride in (1, 2, 3):
+                for dilation in (1, 2):
+                    got = ops.conv_output_size(size, kernel, stride, padding, dilation)
+                    if got < 1:  # Keras refuses such a kernel, and so does the op
+                        with pytest.raises(ValueError, match="output size would be zero"):
+                            compute_conv_output_shape((1, size, 1), 1, (kernel,), stride, padding,
+                                                      dilation_rate=dilation)
+                        with pytest.raises(ValueError, match="conv1d: the kernel"):
+                            ops.conv1d(np.zeros((1, size, 1)), np.zeros((kernel, 1, 1)),
+                                       strides=stride, padding=padding, dilation_rate=dilation)
+                    else:
+                        expected = compute_conv_output_shape(
+                            (1, size, 1), 1, (kernel,), stride, padding, dilation_rate=dilation)[1]
+                        assert got == expected, (size, kernel, stride, dilation)
+                        y = ops.conv1d(np.zeros((1, size, 1)), np.zeros((kernel, 1, 1)),
+                                       strides=stride, padding=padding, dilation_rate=dilation)
+                        assert y.shape[1] == got
+                    for extra in (None, *range(stride)):
+                        expected = compute_conv_transpose_output_shape(
+                            (1, size, 1), (kernel,), 1, stride, padding, extra,
+                            dilation_rate=dilation)[1]
+                        got = ops.conv_transpose_output_size(size, kernel, stride, padding, extra,
+                                                             dilation)
+                        assert got == expected, (size, kernel, stride, dilation, extra)
+    assert ops.conv_output_size(None, 3) is None and ops.conv_transpose_output_size(None, 3, 2) is None
+    assert ops.conv_output_size(5, 3, 1, "causal") == 5 and ops.conv_output_size(5, 3, 1, (2, 1)) == 6

@@ -10,7 +10,8 @@ How it is computed (``_windows.py`` has the window arithmetic):
 * forward: ``im2col`` copies every window of the padded input into one row of a matrix
   ``cols`` of shape ``(N * OH * OW, kh * kw * C)``; the convolution is then one matrix product
   ``cols @ kernel.reshape(-1, C_out)``. With ``groups > 1`` each group has its own ``cols`` and
-  kernel slice, and one batched product handles all groups at once.
+  kernel slice, and one batched product handles all groups at once. Depthwise convolutions (one
+  input channel per group) skip the window copy: one multiply-add per kernel offset.
 * backward: the kernel gradient is ``cols.T @ grad``; the input gradient is the transposed
   convolution ``col2im(grad @ kernel.T)``, which adds every window's gradient back onto the pixels
   the window read, one kernel offset at a time (``grad @ kernel[a, b].T`` added to a strided slice).
@@ -34,13 +35,14 @@ from scratchdl.ops._windows import (
     im2col,
     int_tuple,
     is_int,
+    offsets,
     output_size,
     pad_spatial,
     resolve_padding,
     shape_text,
 )
 
-__all__ = ["conv1d", "conv2d", "depthwise_conv1d", "depthwise_conv2d"]
+__all__ = ["conv1d", "conv2d", "depthwise_conv1d", "depthwise_conv2d", "conv_output_size"]
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,53 @@ class Convolution(Function):
         return grad_x, grad_kernel
 
 
+class DepthwiseConvolution(Function):
+    """Convolution with one input channel per group: a multiply-add per kernel offset.
+
+    With ``C_in / groups == 1`` every output channel reads a single input channel, so there is no
+    channel sum for a matrix product to do, and copying the windows would cost more than the
+    arithmetic. Instead, for each kernel offset ``(a, b)`` the strided slice of the padded input
+    that the offset reads is multiplied by that offset's weights and accumulated:
+    ``y[..., c, m] += x_pad[:, a*dh + i*sh, b*dw + j*sw, c] * kernel[a, b, c, m]``.
+    """
+
+    def __init__(self, geometry: ConvGeometry) -> None:
+        self.geometry = geometry
+
+    def forward(self, x: Any, kernel: Any) -> Any:
+        g = self.geometry
+        xp = get_array_module(x, kernel)
+        padded = pad_spatial(g.layout.inward(x), g.pads)
+        channels = padded.shape[-1]
+        # (kh, kw, 1, C * M) -> (kh * kw, C, M): output channel c * M + m belongs to channel c.
+        weights = kernel.reshape(-1, channels, kernel.shape[-1] // channels)
+        shape = (padded.shape[0], *g.out, *weights.shape[1:])
+        dtype = xp.result_type(padded.dtype, weights.dtype)
+        out, term = xp.zeros(shape, dtype=dtype), xp.empty(shape, dtype=dtype)
+        for k, (rows, columns) in offsets(g.kernel, g.strides, g.dilation, g.out):
+            out += xp.multiply(padded[:, rows, columns, :, None], weights[k], out=term)
+        self.save_for_backward(padded, weights)
+        return g.layout.outward(out.reshape(*out.shape[:3], -1))
+
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        g = self.geometry
+        padded, weights = self.saved
+        xp = get_array_module(grad)
+        grad = g.layout.inward(grad)
+        grad = grad.reshape(*grad.shape[:3], *weights.shape[1:])  # (N, OH, OW, C, M)
+        need_x, need_kernel = self.needs_input_grad
+        grad_padded = xp.zeros(padded.shape, dtype=grad.dtype) if need_x else None
+        grad_weights = xp.empty(weights.shape, dtype=grad.dtype) if need_kernel else None
+        for k, (rows, columns) in offsets(g.kernel, g.strides, g.dilation, g.out):
+            if need_x:
+                grad_padded[:, rows, columns] += xp.einsum("nijcm,cm->nijc", grad, weights[k])
+            if need_kernel:
+                grad_weights[k] = xp.einsum("nijc,nijcm->cm", padded[:, rows, columns], grad)
+        grad_x = g.layout.outward(crop_spatial(grad_padded, g.pads)) if need_x else None
+        grad_kernel = grad_weights.reshape(g.kernel_shape) if need_kernel else None
+        return grad_x, grad_kernel
+
+
 def _convolve(
     op: str, spatial_dims: int, x: Any, kernel: Any, strides: Any, padding: Any,
     dilation_rate: Any, groups: int, data_format: str, kernel_name: str = "kernel",
@@ -170,7 +219,37 @@ def _convolve(
     x, kernel = as_operand(x), as_operand(kernel)
     geometry = conv_geometry(op, tuple(x.shape), tuple(kernel.shape), spatial_dims, strides,
                              padding, dilation_rate, groups, data_format, kernel_name)
+    if groups > 1 and kernel.shape[-2] == 1:
+        return DepthwiseConvolution(geometry)(x, kernel)
     return Convolution(geometry)(x, kernel)
+
+
+def conv_output_size(
+    size: int | None, kernel: int, stride: int = 1, padding: Any = "valid", dilation: int = 1,
+) -> int | None:
+    """Output length of a convolution (or pooling, with ``dilation=1``) along one axis.
+
+    ``'valid'``: ``floor((size - (kernel - 1) * dilation - 1) / stride) + 1``; ``'same'``:
+    ``ceil(size / stride)``; ``'causal'``: as ``'same'`` for ``stride=1``, in general the valid
+    length of the input left-padded with ``(kernel - 1) * dilation``; explicit ``(before, after)``
+    pads add to ``size`` first. ``None`` (an unknown size) gives ``None``, as Keras's shape
+    inference does. A result below 1 means the kernel does not fit.
+
+    >>> conv_output_size(7, 3, 2, "same"), conv_output_size(7, 3, 2, "valid")
+    (4, 3)
+    """
+    if size is None:
+        return None
+    if isinstance(padding, str) and padding.lower() in ("same", "valid", "causal"):
+        mode = padding.lower()
+        if mode == "same":
+            return -(-size // stride)
+        if mode == "causal":
+            size += (kernel - 1) * dilation
+    else:
+        before, after = (padding, padding) if is_int(padding) else padding
+        size += before + after
+    return output_size(size, kernel, stride, dilation)
 
 
 def conv1d(

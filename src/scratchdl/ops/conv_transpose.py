@@ -54,19 +54,22 @@ def _keras_transpose_padding(
 
 
 def conv_transpose_output_size(
-    size: int, kernel: int, stride: int, padding: str = "valid",
+    size: int | None, kernel: int, stride: int, padding: str = "valid",
     output_padding: int | None = None, dilation: int = 1,
-) -> int:
+) -> int | None:
     """Output length of a transposed convolution along one axis, as Keras computes it.
 
     ``k_eff = (kernel - 1) * dilation + 1``. Without ``output_padding``: ``'valid'`` gives
     ``(size - 1) * stride + max(k_eff, stride)`` and ``'same'`` gives ``size * stride``. With it:
     ``'valid'`` gives ``(size - 1) * stride + k_eff + output_padding`` and ``'same'`` gives
-    ``(size - 1) * stride + k_eff % 2 + output_padding``.
+    ``(size - 1) * stride + k_eff % 2 + output_padding``. ``None`` (unknown) gives ``None``.
 
     >>> conv_transpose_output_size(5, 3, 2, "same")
     10
     """
+    if size is None:
+        return None
+    padding = padding.lower()
     left, right = _keras_transpose_padding(kernel, stride, dilation, padding, output_padding)
     return (size - 1) * stride + 1 + left + right - (kernel - 1) * dilation
 
