@@ -169,3 +169,13 @@ def test_errors_name_the_metric_and_shapes():
         metrics.AUC(multi_label=True).update_state([0, 1, 0, 1], [0.1, 0.2, 0.3, 0.4])
     with pytest.raises(ValueError, match=r"sample_weight of shape \(3,\) cannot be broadcast"):
         metrics.TruePositives().update_state([0, 1], [0.2, 0.9], sample_weight=[1, 2, 3])
+
+
+def test_array_thresholds_give_a_json_friendly_config():
+    import json
+
+    m = metrics.Precision(thresholds=np.array([0.25, 0.75]))
+    config = json.loads(json.dumps(m.get_config()))
+    assert config["thresholds"] == [0.25, 0.75]
+    assert metrics.Precision.from_config(config).thresholds == [0.25, 0.75]
+    assert metrics.TruePositives(thresholds=np.float32(0.5)).get_config()["thresholds"] == 0.5

@@ -89,3 +89,16 @@ def test_reduce_to_samplewise_values_bad_weight_shape() -> None:
     with pytest.raises(ValueError, match=r"mean: sample_weight of shape \(3,\) cannot be broadcast"
                                          r" to the shape of the values \(4,\)"):
         reduce_to_samplewise_values(np.ones(4), np.ones(3), np.mean, "float32", "mean")
+
+
+def test_wrapped_losses_are_minimized():
+    from scratchdl import losses
+
+    for fn in (losses.mean_squared_error, losses.MeanSquaredError(), metrics.mean_absolute_error,
+               metrics.binary_crossentropy, metrics.hinge):
+        assert metrics.MeanMetricWrapper(fn)._direction == "down"
+    for fn in (metrics.binary_accuracy, metrics.cosine_similarity, _squared_error):
+        assert not hasattr(metrics.MeanMetricWrapper(fn), "_direction")
+    assert metrics.AUC()._direction == "up" and metrics.MeanSquaredError()._direction == "down"
+    assert metrics.MeanMetricWrapper(losses.mean_squared_error)._direction == \
+        keras.metrics.MeanMetricWrapper(keras.losses.mean_squared_error)._direction

@@ -23,6 +23,13 @@ __all__ = [
 ]
 
 
+def _plain(value: Any) -> Any:
+    """NumPy arrays and scalars as Python lists and numbers, so configs stay JSON-friendly."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.tolist()
+    return value
+
+
 class _ConfusionMatrixConditionCount(Metric):
     """The weighted count of one confusion-matrix cell at one or more thresholds."""
 
@@ -50,7 +57,7 @@ class _ConfusionMatrixConditionCount(Metric):
 
     def get_config(self) -> dict[str, Any]:
         """Name, dtype and the thresholds as given."""
-        return {**super().get_config(), "thresholds": self.init_thresholds}
+        return {**super().get_config(), "thresholds": _plain(self.init_thresholds)}
 
 
 class TruePositives(_ConfusionMatrixConditionCount):
@@ -162,7 +169,7 @@ class _PrecisionRecallBase(Metric):
 
     def get_config(self) -> dict[str, Any]:
         """Name, dtype, thresholds, top_k and class_id."""
-        return {**super().get_config(), "thresholds": self.init_thresholds,
+        return {**super().get_config(), "thresholds": _plain(self.init_thresholds),
                 "top_k": self.top_k, "class_id": self.class_id}
 
 

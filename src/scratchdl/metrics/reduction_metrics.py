@@ -52,6 +52,19 @@ def reduce_to_samplewise_values(values: Any, sample_weight: Any,
     return values, sample_weight
 
 
+# Modules whose functions are losses (lower is better), as Keras's ``losses.ALL_OBJECTS`` check.
+_LOSS_MODULES = ("scratchdl.losses", "scratchdl.metrics.regression_metrics",
+                 "scratchdl.metrics.probabilistic_metrics", "scratchdl.metrics.hinge_metrics")
+
+
+def _is_loss(fn: Any) -> bool:
+    """Whether ``fn`` is a loss function or Loss object of scratchdl (cosine similarity is not:
+    higher is better)."""
+    module = getattr(fn, "__module__", None) if callable(fn) and hasattr(fn, "__name__") else \
+        type(fn).__module__
+    return module in _LOSS_MODULES and getattr(fn, "__name__", "") != "cosine_similarity"
+
+
 class Sum(Metric):
     """The (weighted) sum of the given values.
 
@@ -147,6 +160,8 @@ class MeanMetricWrapper(Mean):
             raise TypeError(f"MeanMetricWrapper '{self.name}': fn must be callable, got {fn!r}")
         self._fn = fn
         self._fn_kwargs = kwargs
+        if _is_loss(fn):  # a wrapped loss should be minimized (read by EarlyStopping & co.)
+            self._direction = "down"
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         """Evaluate ``fn`` on the batch and fold the values into the running mean."""
