@@ -94,3 +94,22 @@ def test_config_is_plain_json_without_code(tmp_path):
     text = zipfile.ZipFile(tmp_path / "m.keras").read("config.json").decode()
     assert '"config": "scratchdl_tests>halve"' in text
     assert "co_code" not in text and "marshal" not in text and "base64" not in text.lower()
+
+
+def test_safetensors_header_that_starts_like_a_pickle_still_loads(tmp_path):
+    """A 640-byte header makes a safetensors file start with b'\\x80\\x02', pickle protocol 2's
+    signature: the sniffing must look at the whole safetensors structure first."""
+    from scratchdl.saving.file_utils import sniff_format
+    from scratchdl.saving.weights_io import collect_weights, safetensors_bytes, write_safetensors
+
+    model = sequential()
+    arrays, _ = collect_weights(model)
+    pad = next(k for k in range(4096)
+               if safetensors_bytes(arrays, {"pad": "x" * k})[:2] == b"\x80\x02")
+    path = tmp_path / "w.safetensors"
+    write_safetensors(path, arrays, {"pad": "x" * pad})
+    assert path.read_bytes()[:2] == b"\x80\x02" and sniff_format(path) == "safetensors"
+    fresh = sequential(seed=7)
+    fresh.load_weights(path)
+    for a, b in zip(fresh.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)

@@ -78,8 +78,16 @@ def atomic_write(path: str | os.PathLike[str], overwrite: bool = True) -> Iterat
             os.close(directory_fd)
 
 
+def _looks_like_safetensors(head: bytes) -> bool:
+    # A little-endian u64 header size, then the JSON header. The size's low bytes can be
+    # b"\x80\x02" (a 640-byte header), so this is checked before the pickle signature.
+    return len(head) >= 9 and head[8:9] == b"{" and head[6:8] == b"\x00\x00"
+
+
 def refuse_pickle(head: bytes, where: str) -> None:
-    """Raise when ``head`` (the first bytes of some data) is a Python pickle."""
+    """Raise when ``head`` (at least the first 9 bytes of some data) is a Python pickle."""
+    if _looks_like_safetensors(head):
+        return
     if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
         raise ValueError(
             f"{where} is a Python pickle. scratchdl never unpickles data: loading a pickle can run "
@@ -99,14 +107,14 @@ def sniff_format(path: str | os.PathLike[str]) -> str:
         raise FileNotFoundError(f"No file found at '{path}'")
     with open(path, "rb") as handle:
         head = handle.read(16)
-    refuse_pickle(head, f"The file '{path}'")
     for magic, name in _MAGIC:
         if head.startswith(magic):
             return name
-    if len(head) >= 9 and head[8:9] == b"{":
+    if _looks_like_safetensors(head):
         header_size = int.from_bytes(head[:8], "little")
         if 0 < header_size <= os.path.getsize(path) - 8:
             return "safetensors"
+    refuse_pickle(head, f"The file '{path}'")
     raise ValueError(
         f"The file '{path}' is not in a format scratchdl reads (a .keras archive, .safetensors, "
         f".npz or Keras .h5); it starts with {head[:8]!r}"
@@ -128,6 +136,6 @@ def read_zip_member(archive: zipfile.ZipFile, name: str, where: str) -> bytes:
         data = handle.read(info.file_size + 1)
     if len(data) > info.file_size:
         raise ValueError(f"{where}: member '{name}' is longer than its declared size")
-    refuse_pickle(data[:2], f"{where}: member '{name}'")
+    refuse_pickle(data[:16], f"{where}: member '{name}'")
     return data
 

@@ -183,7 +183,7 @@ def read_archive(filepath: str | os.PathLike[str]) -> Archive:
     """Open and parse a ``.keras`` archive (scratchdl's, or Keras 3's with ``model.weights.h5``)."""
     where = f"'{os.fspath(filepath)}'"
     with open(filepath, "rb") as handle:
-        refuse_pickle(handle.read(2), f"The file {where}")
+        refuse_pickle(handle.read(16), f"The file {where}")
     if not zipfile.is_zipfile(filepath):
         raise ValueError(f"{where} is not a .keras archive (not a zip file)")
     with zipfile.ZipFile(filepath, "r") as archive:

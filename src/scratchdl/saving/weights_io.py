@@ -203,7 +203,7 @@ def read_safetensors(data: bytes, where: str) -> tuple[dict[str, np.ndarray], di
     """Arrays and metadata of safetensors ``data``."""
     from safetensors.numpy import load
 
-    refuse_pickle(data[:2], where)
+    refuse_pickle(data[:16], where)
     metadata = safetensors_metadata(data, where)
     try:
         arrays = load(data)
