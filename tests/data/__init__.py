@@ -1,0 +1,1 @@
+"""Tests of scratchdl.data: loaders, data sets, generators and helpers."""
