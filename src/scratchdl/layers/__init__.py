@@ -22,6 +22,12 @@ from scratchdl.layers.reshaping.flatten import Flatten
 from scratchdl.layers.reshaping.permute import Permute
 from scratchdl.layers.reshaping.repeat_vector import RepeatVector
 from scratchdl.layers.reshaping.reshape import Reshape
+from scratchdl.layers.reshaping.cropping1d import Cropping1D
+from scratchdl.layers.reshaping.cropping2d import Cropping2D
+from scratchdl.layers.reshaping.up_sampling1d import UpSampling1D
+from scratchdl.layers.reshaping.up_sampling2d import UpSampling2D
+from scratchdl.layers.reshaping.zero_padding1d import ZeroPadding1D
+from scratchdl.layers.reshaping.zero_padding2d import ZeroPadding2D
 
 # Preprocessing
 from scratchdl.layers.preprocessing.rescaling import Rescaling
@@ -50,3 +56,35 @@ from scratchdl.models.input_layer import Input, InputLayer
 # Normalization
 from scratchdl.layers.normalization.batch_normalization import BatchNormalization
 from scratchdl.layers.normalization.layer_normalization import LayerNormalization
+
+# Convolutional (with Keras's aliases)
+from scratchdl.layers.convolutional.base_conv import BaseConv
+from scratchdl.layers.convolutional.conv1d import Conv1D
+from scratchdl.layers.convolutional.conv1d_transpose import Conv1DTranspose
+from scratchdl.layers.convolutional.conv2d import Conv2D
+from scratchdl.layers.convolutional.conv2d_transpose import Conv2DTranspose
+from scratchdl.layers.convolutional.depthwise_conv1d import DepthwiseConv1D
+from scratchdl.layers.convolutional.depthwise_conv2d import DepthwiseConv2D
+from scratchdl.layers.convolutional.separable_conv1d import SeparableConv1D
+from scratchdl.layers.convolutional.separable_conv2d import SeparableConv2D
+
+Convolution1D, Convolution2D = Conv1D, Conv2D
+Convolution1DTranspose, Convolution2DTranspose = Conv1DTranspose, Conv2DTranspose
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
+
+# Pooling (with Keras's aliases)
+from scratchdl.layers.pooling.average_pooling1d import AveragePooling1D
+from scratchdl.layers.pooling.average_pooling2d import AveragePooling2D
+from scratchdl.layers.pooling.global_average_pooling1d import GlobalAveragePooling1D
+from scratchdl.layers.pooling.global_average_pooling2d import GlobalAveragePooling2D
+from scratchdl.layers.pooling.global_max_pooling1d import GlobalMaxPooling1D
+from scratchdl.layers.pooling.global_max_pooling2d import GlobalMaxPooling2D
+from scratchdl.layers.pooling.max_pooling1d import MaxPooling1D
+from scratchdl.layers.pooling.max_pooling2d import MaxPooling2D
+
+AvgPool1D, AvgPool2D, MaxPool1D, MaxPool2D = AveragePooling1D, AveragePooling2D, MaxPooling1D, MaxPooling2D
+GlobalAvgPool1D, GlobalAvgPool2D = GlobalAveragePooling1D, GlobalAveragePooling2D
+GlobalMaxPool1D, GlobalMaxPool2D = GlobalMaxPooling1D, GlobalMaxPooling2D
+
+# Regularization
+from scratchdl.layers.regularization.spatial_dropout import SpatialDropout1D, SpatialDropout2D
