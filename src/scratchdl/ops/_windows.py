@@ -216,6 +216,23 @@ def offsets(
             yield a * kw + b, (rows, slice(b * dw, b * dw + (ow - 1) * sw + 1, sw))
 
 
+def window_view(
+    x: Any, kernel: tuple[int, int], strides: tuple[int, int], dilation: tuple[int, int],
+    out: tuple[int, int],
+) -> Any:
+    """A read-only strided view ``(N, OH, OW, kh, kw, C)`` of every window of the padded ``x``.
+
+    ``view[n, i, j, a, b, c] = x[n, i * sh + a * dh, j * sw + b * dw, c]``; nothing is copied.
+    """
+    n, _, _, c = x.shape
+    s_n, s_h, s_w, s_c = x.strides
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, strides, dilation, out
+    return get_array_module(x).lib.stride_tricks.as_strided(
+        x, shape=(n, oh, ow, kh, kw, c),
+        strides=(s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c), writeable=False,
+    )
+
+
 def im2col(
     x: Any, kernel: tuple[int, int], strides: tuple[int, int], dilation: tuple[int, int],
     out: tuple[int, int], groups: int = 1,

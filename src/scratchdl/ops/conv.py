@@ -11,7 +11,7 @@ How it is computed (``_windows.py`` has the window arithmetic):
   ``cols`` of shape ``(N * OH * OW, kh * kw * C)``; the convolution is then one matrix product
   ``cols @ kernel.reshape(-1, C_out)``. With ``groups > 1`` each group has its own ``cols`` and
   kernel slice, and one batched product handles all groups at once. Depthwise convolutions (one
-  input channel per group) skip the window copy: one multiply-add per kernel offset.
+  input channel per group) skip the window copy: an einsum contracts a strided view of the windows.
 * backward: the kernel gradient is ``cols.T @ grad``; the input gradient is the transposed
   convolution ``col2im(grad @ kernel.T)``, which adds every window's gradient back onto the pixels
   the window read, one kernel offset at a time (``grad @ kernel[a, b].T`` added to a strided slice).
@@ -40,6 +40,7 @@ from scratchdl.ops._windows import (
     pad_spatial,
     resolve_padding,
     shape_text,
+    window_view,
 )
 
 __all__ = ["conv1d", "conv2d", "depthwise_conv1d", "depthwise_conv2d", "conv_output_size"]
@@ -166,13 +167,14 @@ class Convolution(Function):
 
 
 class DepthwiseConvolution(Function):
-    """Convolution with one input channel per group: a multiply-add per kernel offset.
+    """Convolution with one input channel per group, as einsums over a strided window view.
 
     With ``C_in / groups == 1`` every output channel reads a single input channel, so there is no
     channel sum for a matrix product to do, and copying the windows would cost more than the
-    arithmetic. Instead, for each kernel offset ``(a, b)`` the strided slice of the padded input
-    that the offset reads is multiplied by that offset's weights and accumulated:
-    ``y[..., c, m] += x_pad[:, a*dh + i*sh, b*dw + j*sw, c] * kernel[a, b, c, m]``.
+    arithmetic. Instead ``einsum`` contracts the window view directly, once per depth multiplier
+    ``m`` (usually just 1)::
+
+        y[n, i, j, c, m] = sum_{a, b} window[n, i, j, a, b, c] * kernel[a, b, c, m]
     """
 
     def __init__(self, geometry: ConvGeometry) -> None:
@@ -183,13 +185,13 @@ class DepthwiseConvolution(Function):
         xp = get_array_module(x, kernel)
         padded = pad_spatial(g.layout.inward(x), g.pads)
         channels = padded.shape[-1]
-        # (kh, kw, 1, C * M) -> (kh * kw, C, M): output channel c * M + m belongs to channel c.
-        weights = kernel.reshape(-1, channels, kernel.shape[-1] // channels)
-        shape = (padded.shape[0], *g.out, *weights.shape[1:])
-        dtype = xp.result_type(padded.dtype, weights.dtype)
-        out, term = xp.zeros(shape, dtype=dtype), xp.empty(shape, dtype=dtype)
-        for k, (rows, columns) in offsets(g.kernel, g.strides, g.dilation, g.out):
-            out += xp.multiply(padded[:, rows, columns, :, None], weights[k], out=term)
+        # (kh, kw, 1, C * M) -> (kh, kw, C, M): output channel c * M + m belongs to channel c.
+        weights = kernel.reshape(*g.kernel, channels, kernel.shape[-1] // channels)
+        windows = window_view(padded, g.kernel, g.strides, g.dilation, g.out)
+        out = xp.empty((padded.shape[0], *g.out, *weights.shape[2:]),
+                       dtype=xp.result_type(padded.dtype, weights.dtype))
+        for m in range(weights.shape[-1]):
+            xp.einsum("nijabc,abc->nijc", windows, weights[..., m], out=out[..., m])
         self.save_for_backward(padded, weights)
         return g.layout.outward(out.reshape(*out.shape[:3], -1))
 
@@ -198,18 +200,46 @@ class DepthwiseConvolution(Function):
         padded, weights = self.saved
         xp = get_array_module(grad)
         grad = g.layout.inward(grad)
-        grad = grad.reshape(*grad.shape[:3], *weights.shape[1:])  # (N, OH, OW, C, M)
+        grad = grad.reshape(*grad.shape[:3], *weights.shape[2:])  # (N, OH, OW, C, M)
         need_x, need_kernel = self.needs_input_grad
-        grad_padded = xp.zeros(padded.shape, dtype=grad.dtype) if need_x else None
-        grad_weights = xp.empty(weights.shape, dtype=grad.dtype) if need_kernel else None
-        for k, (rows, columns) in offsets(g.kernel, g.strides, g.dilation, g.out):
-            if need_x:
-                grad_padded[:, rows, columns] += xp.einsum("nijcm,cm->nijc", grad, weights[k])
-            if need_kernel:
-                grad_weights[k] = xp.einsum("nijc,nijcm->cm", padded[:, rows, columns], grad)
-        grad_x = g.layout.outward(crop_spatial(grad_padded, g.pads)) if need_x else None
-        grad_kernel = grad_weights.reshape(g.kernel_shape) if need_kernel else None
+        multipliers = range(weights.shape[-1])
+        grad_x = grad_kernel = None
+        if need_x:
+            grad_x = g.layout.outward(crop_spatial(self._input_grad(grad, weights), g.pads))
+        if need_kernel:
+            windows = window_view(padded, g.kernel, g.strides, g.dilation, g.out)
+            grad_weights = xp.empty(weights.shape, dtype=grad.dtype)
+            for m in multipliers:
+                xp.einsum("nijabc,nijc->abc", windows, grad[..., m], out=grad_weights[..., m])
+            grad_kernel = grad_weights.reshape(g.kernel_shape)
         return grad_x, grad_kernel
+
+    def _input_grad(self, grad: Any, weights: Any) -> Any:
+        """Gradient of the padded input from ``grad`` (N, OH, OW, C, M)."""
+        g = self.geometry
+        xp = get_array_module(grad)
+        n, height, width, channels = g.padded_shape
+        result = xp.zeros((n, height, width, channels), dtype=grad.dtype)
+        if g.strides == (1, 1):
+            # x_pad[y] collects grad[y - a*d] * k[a]: a correlation of the zero-padded gradient
+            # with the flipped kernel, i.e. the same einsum as the forward pass.
+            (kh, kw), (dh, dw) = g.kernel, g.dilation
+            spread = pad_spatial(grad.reshape(*grad.shape[:3], -1),
+                                 (((kh - 1) * dh,) * 2, ((kw - 1) * dw,) * 2))
+            spread = spread.reshape(*spread.shape[:3], *weights.shape[2:])
+            for m in range(weights.shape[-1]):
+                windows = window_view(spread[..., m], g.kernel, (1, 1), g.dilation,
+                                      (height, width))
+                result += xp.einsum("nyxabc,abc->nyxc", windows, weights[::-1, ::-1, :, m])
+            return result
+        # Strided: each kernel offset (a, b) sends grad * k[a, b] back to the pixels it read.
+        term = xp.empty(grad.shape[:4], dtype=grad.dtype)
+        for k, (rows, columns) in offsets(g.kernel, g.strides, g.dilation, g.out):
+            a, b = divmod(k, g.kernel[1])
+            for m in range(weights.shape[-1]):
+                xp.multiply(grad[..., m], weights[a, b, :, m], out=term)
+                result[:, rows, columns] += term
+        return result
 
 
 def _convolve(
