@@ -40,6 +40,7 @@ To add an application: write ``scratchdl/apps/<name>.py`` with the five names ab
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import importlib
 import json
@@ -58,10 +59,11 @@ import numpy as np
 import scratchdl as sd
 
 __all__ = [
-    "AppError", "RunContext", "Results", "Table", "TqdmProgress", "OneLineErrorParser", "add_common_arguments",
-    "check_app", "format_table", "int_list", "float_list", "load_apps", "make_run_dir", "main_for_app",
-    "positive_int", "non_negative_int", "positive_float", "probability", "run_app", "run_tour", "to_jsonable",
-    "USER_ERRORS", "EXIT_USAGE",
+    "AppError", "EXIT_USAGE", "OneLineErrorParser", "Results", "RunContext", "Table", "TqdmProgress",
+    "USER_ERRORS", "add_app_parser", "add_common_arguments", "app_parser", "check_app", "float_list",
+    "format_table", "int_list", "load_apps", "main_for_app", "make_run_dir", "non_negative_float",
+    "non_negative_int", "positive_float", "positive_int", "probability", "quick_namespace", "report_error",
+    "run_app", "run_tour", "to_jsonable",
 ]
 
 #: Exit code of a run stopped by a user error (bad option, bad data file), as argparse uses.
@@ -94,9 +96,11 @@ class Results(TypedDict, total=False):
 
 
 # ---------------------------------------------------------------------------------------- tables
-def _cell(value: Any, digits: int) -> str:
+def _cell(value: Any, digits: int, spec: str | None = None) -> str:
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
+    if spec is not None and _is_number(value) and math.isfinite(float(value)):
+        return format(value, spec)
     if isinstance(value, (int, np.integer)):
         return str(int(value))
     if isinstance(value, (float, np.floating)):
@@ -112,10 +116,11 @@ def _is_number(value: Any) -> bool:
 
 
 def format_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str | None = None,
-                 digits: int = 4) -> str:
+                 digits: int = 4, formats: dict[str, str] | None = None) -> str:
     """Plain-text table: a header, a rule, one line per row; numbers right-aligned, text left.
 
-    Floats get ``digits`` decimals.
+    Floats get ``digits`` decimals; ``formats`` maps a column name to a format spec for its numbers
+    (``{"seconds": ".1f"}``).
 
     >>> print(format_table(["model", "accuracy"], [["logistic", 0.47], ["hidden 4", 0.905]]))
     model     accuracy
@@ -127,7 +132,8 @@ def format_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: s
     for row in rows:
         if len(row) != len(columns):
             raise ValueError(f"format_table: a row has {len(row)} cells for {len(columns)} columns: {row!r}")
-    text = [[_cell(value, digits) for value in row] for row in rows]
+    specs = [(formats or {}).get(name) for name in columns]
+    text = [[_cell(value, digits, spec) for value, spec in zip(row, specs)] for row in rows]
     widths = [max([len(name)] + [len(row[i]) for row in text]) for i, name in enumerate(columns)]
     numeric = [bool(rows) and all(_is_number(row[i]) for row in rows) for i in range(len(columns))]
 
@@ -144,12 +150,14 @@ def format_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: s
 
 @dataclass
 class Table:
-    """A results table: column names, rows of cells, an optional title (see :func:`format_table`)."""
+    """A results table: column names, rows of cells, an optional title, per-column number formats
+    (see :func:`format_table`)."""
 
     columns: list[str]
     rows: list[list[Any]] = field(default_factory=list)
     title: str | None = None
     digits: int = 4
+    formats: dict[str, str] = field(default_factory=dict)
 
     def add(self, *cells: Any) -> None:
         """Append one row."""
@@ -157,7 +165,7 @@ class Table:
 
     def format(self) -> str:
         """The table as aligned plain text."""
-        return format_table(self.columns, self.rows, title=self.title, digits=self.digits)
+        return format_table(self.columns, self.rows, title=self.title, digits=self.digits, formats=self.formats)
 
     def to_json(self) -> dict[str, Any]:
         """``{'title', 'columns', 'rows'}`` with JSON-ready cells."""
@@ -192,14 +200,17 @@ def to_jsonable(value: Any) -> Any:
 class TqdmProgress(sd.callbacks.Callback):
     """A ``fit`` callback that shows one tqdm bar per training run, one step per epoch.
 
-    The bar's postfix shows the latest epoch's loss and accuracy (when logged). Set ``TQDM_DISABLE=1``
-    in the environment to turn the bars off.
+    The bar's postfix shows the latest epoch's loss and accuracy (when logged); ``tqdm_options`` go
+    to ``tqdm`` (``disable=True``, ``file=...``). ``TQDM_DISABLE=1`` in the environment of the
+    ``scratchdl`` command turns the bars off.
     """
 
-    def __init__(self, description: str, keys: Sequence[str] = ("loss", "accuracy", "val_accuracy")) -> None:
+    def __init__(self, description: str, keys: Sequence[str] = ("loss", "accuracy", "val_accuracy"),
+                 **tqdm_options: Any) -> None:
         super().__init__()
         self.description = description
         self.keys = tuple(keys)
+        self.tqdm_options = tqdm_options
         self._bar: Any = None
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
@@ -207,8 +218,8 @@ class TqdmProgress(sd.callbacks.Callback):
         from tqdm.auto import tqdm
 
         total = (self.params or {}).get("epochs")
-        self._bar = tqdm(total=total, desc=self.description, unit="epoch", leave=False, dynamic_ncols=True,
-                         file=sys.stderr)
+        options = {"unit": "epoch", "leave": False, "dynamic_ncols": True, "file": sys.stderr, **self.tqdm_options}
+        self._bar = tqdm(total=total, desc=self.description, **options)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         """Advance the bar and show the epoch's metrics."""
@@ -270,7 +281,8 @@ class RunContext:
         if size is None:
             size = (4.2 * ncols + 0.8, 3.6 * nrows + 0.6)
         fig = Figure(figsize=size)
-        axes = fig.subplots(nrows, ncols, squeeze=True, **subplots_kw)
+        subplots_kw.setdefault("squeeze", True)
+        axes = fig.subplots(nrows, ncols, **subplots_kw)
         return fig, axes
 
     def save_figure(self, fig: Any, name: str, title: str | None = None) -> Path:
@@ -350,6 +362,7 @@ def _float(text: str, check: Callable[[float], bool], what: str) -> float:
 positive_int = _type("positive_int", lambda t: _int(t, 1, "an integer >= 1"))
 non_negative_int = _type("non_negative_int", lambda t: _int(t, 0, "an integer >= 0"))
 positive_float = _type("positive_float", lambda t: _float(t, lambda v: v > 0, "a number > 0"))
+non_negative_float = _type("non_negative_float", lambda t: _float(t, lambda v: v >= 0, "a number >= 0"))
 probability = _type("probability", lambda t: _float(t, lambda v: 0 < v <= 1, "a number in (0, 1]"))
 
 
@@ -440,12 +453,21 @@ def add_app_parser(commands: Any, app: ModuleType) -> argparse.ArgumentParser:
                                  formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     app.add_arguments(parser)
     add_common_arguments(parser, app.QUICK)
-    parser.set_defaults(app=app, app_parser=parser)
+    parser.set_defaults(app=app, app_parser=parser, command_parser=parser)
     return parser
 
 
-def _quick_namespace(app: ModuleType, parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespace:
-    """Parse ``argv`` (the app's own arguments) with the app's ``QUICK`` values as defaults."""
+def app_parser(app: ModuleType) -> argparse.ArgumentParser:
+    """A stand-alone parser of ``app``'s options (``scratchdl <app>`` without the top-level parser)."""
+    parser = OneLineErrorParser(prog=f"scratchdl {app.NAME}", formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    app.add_arguments(parser)
+    add_common_arguments(parser, app.QUICK)
+    return parser
+
+
+def quick_namespace(app: ModuleType, parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespace:
+    """Parse ``argv`` (the app's own arguments) with the app's ``QUICK`` values as defaults: options
+    given in ``argv`` still win."""
     dests = {action.dest for action in parser._actions}
     unknown = sorted(set(app.QUICK) - dests)
     if unknown:
@@ -460,10 +482,20 @@ def run_app(app: ModuleType, args: argparse.Namespace, echo: bool = True) -> tup
 
     User errors propagate (see :data:`USER_ERRORS`); :func:`main_for_app` turns them into one line.
     """
+    existed = args.out is not None and Path(args.out).expanduser().is_dir()
     path = make_run_dir(app.NAME, args.out)
+    try:
+        return _run_in(app, args, path, echo)
+    except BaseException:
+        if not existed and path.is_dir() and not any(path.iterdir()):
+            path.rmdir()  # a run that failed before writing anything leaves no empty directory behind
+        raise
+
+
+def _run_in(app: ModuleType, args: argparse.Namespace, path: Path, echo: bool) -> tuple[Results, Path, float]:
     context = RunContext(app.NAME, path, args.seed)
-    options = {k: v for k, v in vars(args).items() if k not in ("run", "handler", "app", "app_parser", "command",
-                                                                 "traceback")}
+    internal = ("run", "handler", "app", "app_parser", "command_parser", "command", "traceback")
+    options = {k: v for k, v in vars(args).items() if k not in internal}
     sd.utils.set_random_seed(args.seed)
     args.run = context
     started = _dt.datetime.now().isoformat(timespec="seconds")
@@ -505,7 +537,7 @@ def main_for_app(app: ModuleType, args: argparse.Namespace, argv: Sequence[str] 
     try:
         if getattr(args, "quick", False) and argv is not None:
             traceback_flag = getattr(args, "traceback", False)
-            args = _quick_namespace(app, args.app_parser, argv)
+            args = quick_namespace(app, args.app_parser, argv)
             args.traceback = traceback_flag
         run_app(app, args)
     except USER_ERRORS as error:
@@ -513,6 +545,9 @@ def main_for_app(app: ModuleType, args: argparse.Namespace, argv: Sequence[str] 
             raise
         report_error(f"scratchdl {app.NAME}", error)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"scratchdl {app.NAME}: interrupted", file=sys.stderr)
+        return 130
     return 0
 
 
@@ -527,26 +562,24 @@ def run_tour(apps: dict[str, ModuleType], names: Sequence[str], out: str | None,
         raise AppError(f"--apps: unknown application(s) {', '.join(unknown)} (known: {', '.join(apps)})")
     root = make_run_dir("tour", out)
     table = Table(["application", "data", "metric", "value", "seconds"],
-                  title=f"scratchdl tour ({'full' if full else 'quick'} sizes, seed {seed})")
+                  title=f"scratchdl tour ({'full' if full else 'quick'} sizes, seed {seed})", formats={"seconds": ".1f"})
     failed = 0
     for name in names:
         app = apps[name]
-        parser = OneLineErrorParser(prog=f"scratchdl {name}")
-        app.add_arguments(parser)
-        add_common_arguments(parser, app.QUICK)
+        parser = app_parser(app)
         argv = ["--out", str(root / name), "--seed", str(seed)]
-        args = parser.parse_args(argv) if full else _quick_namespace(app, parser, argv)
+        args = parser.parse_args(argv) if full else quick_namespace(app, parser, argv)
         args.quick = not full
         print(f"tour: {name} ...", file=sys.stderr, flush=True)
         start = time.perf_counter()
         try:
-            results, _, seconds = run_app(app, args, echo=False)
+            with contextlib.redirect_stdout(sys.stderr):  # the tour's stdout is its table alone
+                results, _, seconds = run_app(app, args, echo=False)
         except USER_ERRORS as error:
             failed += 1
-            table.add(name, "-", "error", _one_line(str(error)), round(time.perf_counter() - start, 1))
+            table.add(name, "failed", _one_line(str(error)), "-", time.perf_counter() - start)
             continue
-        table.add(name, results["data"], results.get("metric", "-"), results.get("value", float("nan")),
-                  round(seconds, 1))
+        table.add(name, results["data"], results.get("metric", "-"), results.get("value", "-"), seconds)
     text = table.format()
     print(text)
     print(f"\ntour: every run directory is under {root}")
