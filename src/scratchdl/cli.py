@@ -78,7 +78,7 @@ def build_parser(apps: dict[str, Any] | None = None) -> argparse.ArgumentParser:
     demo.add_argument("--hidden", type=_runner.positive_int, default=100, help="hidden units")
     demo.add_argument("--learning-rate", type=_runner.positive_float, default=1.0, help="step size")
     demo.add_argument("--seed", type=_runner.non_negative_int, default=0, help="random seed")
-    demo.set_defaults(handler=run_demo)
+    demo.set_defaults(handler=run_demo, command_parser=demo)
     tour = commands.add_parser("tour", help="run every application quickly on its default data; one results table",
                                formatter_class=argparse.ArgumentDefaultsHelpFormatter,
                                description="Run every registered application with its --quick sizes on its "
@@ -90,7 +90,8 @@ def build_parser(apps: dict[str, Any] | None = None) -> argparse.ArgumentParser:
     tour.add_argument("--out", metavar="DIR", default=None,
                       help="tour directory (default: runs/tour-<YYYYmmdd-HHMMSS>)")
     tour.add_argument("--seed", type=_runner.non_negative_int, default=0, help="random seed")
-    tour.set_defaults(handler=lambda args: _runner.run_tour(apps, args.apps, args.out, args.seed, args.full))
+    tour.set_defaults(handler=lambda args: _runner.run_tour(apps, args.apps, args.out, args.seed, args.full),
+                      command_parser=tour)
     for app in apps.values():
         _runner.add_app_parser(commands, app)
     return parser
@@ -120,7 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # reported by the sub-command's parser, so the message names the sub-command
+            getattr(args, "command_parser", parser).error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as stop:  # argparse's exits (--help: 0, bad arguments: 2) as return codes
         return int(stop.code or 0) if not isinstance(stop.code, str) else _runner.EXIT_USAGE
     app = getattr(args, "app", None)
