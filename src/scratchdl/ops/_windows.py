@@ -26,6 +26,8 @@ from collections.abc import Iterator
 from numbers import Integral
 from typing import Any
 
+import numpy as np
+
 from scratchdl.autograd.tensor import Tensor
 from scratchdl.backend import as_array, get_array_module
 
@@ -216,6 +218,14 @@ def offsets(
             yield a * kw + b, (rows, slice(b * dw, b * dw + (ow - 1) * sw + 1, sw))
 
 
+def _strided_view(x: Any, shape: tuple[int, ...], strides: tuple[int, ...]) -> Any:
+    """A view of ``x`` with ``shape`` and byte ``strides`` (read-only with NumPy)."""
+    xp = get_array_module(x)
+    if xp is np:
+        return np.lib.stride_tricks.as_strided(x, shape=shape, strides=strides, writeable=False)
+    return xp.lib.stride_tricks.as_strided(x, shape=shape, strides=strides)
+
+
 def window_view(
     x: Any, kernel: tuple[int, int], strides: tuple[int, int], dilation: tuple[int, int],
     out: tuple[int, int],
@@ -227,10 +237,8 @@ def window_view(
     n, _, _, c = x.shape
     s_n, s_h, s_w, s_c = x.strides
     (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, strides, dilation, out
-    return get_array_module(x).lib.stride_tricks.as_strided(
-        x, shape=(n, oh, ow, kh, kw, c),
-        strides=(s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c), writeable=False,
-    )
+    return _strided_view(x, (n, oh, ow, kh, kw, c),
+                         (s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c))
 
 
 def im2col(
@@ -248,12 +256,8 @@ def im2col(
     per_group = c // groups
     (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, strides, dilation, out
     s_n, s_h, s_w, s_c = x.strides
-    view = xp.lib.stride_tricks.as_strided(
-        x,
-        shape=(groups, n, oh, ow, kh, kw, per_group),
-        strides=(per_group * s_c, s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c),
-        writeable=False,
-    )
+    view = _strided_view(x, (groups, n, oh, ow, kh, kw, per_group),
+                         (per_group * s_c, s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c))
     return xp.ascontiguousarray(view).reshape(groups, n * oh * ow, kh * kw * per_group)
 
 

@@ -166,6 +166,11 @@ class Convolution(Function):
         return grad_x, grad_kernel
 
 
+def _stack_last(xp: Any, arrays: list[Any]) -> Any:
+    """Stack along a new last axis (a free view for a single array)."""
+    return arrays[0][..., None] if len(arrays) == 1 else xp.stack(arrays, axis=-1)
+
+
 class DepthwiseConvolution(Function):
     """Convolution with one input channel per group, as einsums over a strided window view.
 
@@ -188,10 +193,8 @@ class DepthwiseConvolution(Function):
         # (kh, kw, 1, C * M) -> (kh, kw, C, M): output channel c * M + m belongs to channel c.
         weights = kernel.reshape(*g.kernel, channels, kernel.shape[-1] // channels)
         windows = window_view(padded, g.kernel, g.strides, g.dilation, g.out)
-        out = xp.empty((padded.shape[0], *g.out, *weights.shape[2:]),
-                       dtype=xp.result_type(padded.dtype, weights.dtype))
-        for m in range(weights.shape[-1]):
-            xp.einsum("nijabc,abc->nijc", windows, weights[..., m], out=out[..., m])
+        out = _stack_last(xp, [xp.einsum("nijabc,abc->nijc", windows, weights[..., m])
+                               for m in range(weights.shape[-1])])
         self.save_for_backward(padded, weights)
         return g.layout.outward(out.reshape(*out.shape[:3], -1))
 
@@ -208,9 +211,8 @@ class DepthwiseConvolution(Function):
             grad_x = g.layout.outward(crop_spatial(self._input_grad(grad, weights), g.pads))
         if need_kernel:
             windows = window_view(padded, g.kernel, g.strides, g.dilation, g.out)
-            grad_weights = xp.empty(weights.shape, dtype=grad.dtype)
-            for m in multipliers:
-                xp.einsum("nijabc,nijc->abc", windows, grad[..., m], out=grad_weights[..., m])
+            grad_weights = _stack_last(xp, [xp.einsum("nijabc,nijc->abc", windows, grad[..., m])
+                                            for m in multipliers])
             grad_kernel = grad_weights.reshape(g.kernel_shape)
         return grad_x, grad_kernel
 
