@@ -88,7 +88,7 @@ def build_parser(apps: dict[str, Any] | None = None) -> argparse.ArgumentParser:
                       help="comma-separated applications to run")
     tour.add_argument("--full", action="store_true", help="run each application at its full default sizes")
     tour.add_argument("--out", metavar="DIR", default=None,
-                      help="tour directory (default: runs/tour-<YYYYmmdd-HHMMSS>)")
+                      help="tour directory, one sub-directory per application; None: runs/tour-<YYYYmmdd-HHMMSS>")
     tour.add_argument("--seed", type=_runner.non_negative_int, default=0, help="random seed")
     tour.set_defaults(handler=lambda args: _runner.run_tour(apps, args.apps, args.out, args.seed, args.full),
                       command_parser=tour)

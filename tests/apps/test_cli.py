@@ -144,3 +144,16 @@ def test_python_dash_m_scratchdl_reports_a_corrupt_file_in_one_line(corrupt_h5: 
     assert result.returncode == 2
     line = _one_error_line(result.stderr, "scratchdl logreg")
     assert str(corrupt_h5) in line
+
+
+def test_tour_refuses_unknown_applications_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tour", "--apps", "planar,nope", "--out", str(tmp_path / "t")]) == 2
+    line = _one_error_line(capsys.readouterr().err, "scratchdl tour")
+    assert "unknown application(s) nope" in line
+    assert main(["tour", "--apps", ","]) == 2
+    assert "expected comma-separated application names" in capsys.readouterr().err
+
+
+def test_demo_is_kept(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--epochs", "20", "--hidden", "8"]) == 0
+    assert "final training accuracy" in capsys.readouterr().out

@@ -34,7 +34,13 @@ data and prints one table (application, data, metric, value, seconds).
 
 To add an application: write ``scratchdl/apps/<name>.py`` with the five names above, append
 ``"<name>"`` to ``APP_MODULES`` in ``scratchdl/apps/__init__.py``, and add an end-to-end test in
-``tests/apps/``. :func:`check_app` says what a module lacks.
+``tests/apps/`` (``tests/apps/conftest.py``'s ``run_app`` fixture runs it in-process and returns
+``(exit code, metrics.json, run dir)``). :func:`check_app` says what a module lacks. Shared pieces:
+argument types here (:data:`positive_int`, :data:`int_list`, :data:`probability`, ...; they give
+one-line errors), :mod:`scratchdl.apps._plots` (``draw_boundary`` for 2-D classifiers,
+``plot_curves`` for cost/accuracy curves) and :mod:`scratchdl.apps._images` (``--dataset``/
+``--classes``/``--train``/``--test`` image data). Raise :class:`AppError` for a problem the user
+can fix; any other exception is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -397,8 +403,8 @@ def add_common_arguments(parser: argparse.ArgumentParser, quick: dict[str, Any] 
     """The options every application has: ``--out``, ``--seed``, ``--quick``."""
     group = parser.add_argument_group("run options")
     group.add_argument("--out", metavar="DIR", default=None,
-                       help="run directory for figures, metrics.json and the model "
-                            "(default: runs/<app>-<YYYYmmdd-HHMMSS>)")
+                       help="run directory for figures, metrics.json and the model; None: "
+                            "runs/<app>-<YYYYmmdd-HHMMSS>")
     group.add_argument("--seed", type=non_negative_int, default=0, help="random seed (data, weights, batches)")
     shown = " ".join(f"--{k.replace('_', '-')} {_option_text(v)}" for k, v in (quick or {}).items())
     group.add_argument("--quick", action="store_true",

@@ -19,6 +19,7 @@ import numpy as np
 import scratchdl as sd
 from scratchdl import data
 from scratchdl.apps import _images
+from scratchdl.apps._plots import plot_curves
 from scratchdl.apps._runner import AppError, Results, Table, float_list, positive_float, positive_int
 
 NAME = "logreg"
@@ -116,30 +117,20 @@ def run(args: argparse.Namespace) -> Results:
 
 def _plot_cost(run: Any, history: dict[str, list[float]], rate: float, description: str) -> None:
     fig, ax = run.figure(size=(6.4, 4.2))
-    epochs = np.arange(1, len(history["loss"]) + 1)
-    ax.plot(epochs, history["loss"], label="training set")
-    ax.plot(epochs, history["val_loss"], label="test set", linestyle="--")
-    ax.set_xlabel("gradient descent step (full batch)")
-    ax.set_ylabel("cost (binary cross-entropy)")
-    ax.set_title(f"Logistic regression, learning rate {rate:g}\n{description}", fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend()
+    plot_curves(ax, {"training set": history["loss"], "test set": history["val_loss"]},
+                "gradient descent step (full batch)", "cost (binary cross-entropy)",
+                f"Logistic regression, learning rate {rate:g}\n{description}",
+                styles={"test set": {"linestyle": "--"}})
     run.save_figure(fig, "cost.png")
 
 
 def _plot_rates(run: Any, runs: dict[float, tuple[Any, dict[str, list[float]]]],
                 accuracies: dict[str, dict[str, float]], description: str) -> None:
     fig, ax = run.figure(size=(6.4, 4.2))
-    for rate in sorted(runs, reverse=True):
-        loss = np.asarray(runs[rate][1]["loss"], dtype=float)
-        ax.plot(np.arange(1, loss.size + 1), loss,
-                label=f"lr {rate:g} (test accuracy {accuracies[f'{rate:g}']['test_accuracy']:.3f})")
-    ax.set_yscale("log")
-    ax.set_xlabel("gradient descent step (full batch)")
-    ax.set_ylabel("training cost (log scale)")
-    ax.set_title(f"Learning rates compared\n{description}", fontsize=10)
-    ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8)
+    curves = {f"lr {rate:g} (test accuracy {accuracies[f'{rate:g}']['test_accuracy']:.3f})": runs[rate][1]["loss"]
+              for rate in sorted(runs, reverse=True)}
+    plot_curves(ax, curves, "gradient descent step (full batch)", "training cost (log scale)",
+                f"Learning rates compared\n{description}", log_y=True)
     run.save_figure(fig, "learning_rates.png")
 
 

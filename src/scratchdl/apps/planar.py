@@ -21,6 +21,7 @@ import scratchdl as sd
 from scratchdl.apps._runner import AppError, Results, Table, int_list, non_negative_float, positive_float, \
     positive_int
 from scratchdl import data
+from scratchdl.apps._plots import draw_boundary
 
 NAME = "planar"
 HELP = "one tanh hidden layer of 1..50 units against logistic regression on 2-D data: decision boundaries"
@@ -121,29 +122,6 @@ def run(args: argparse.Namespace) -> Results:
     return {"data": description, "metric": f"train accuracy, {head} tanh units",
             "value": accuracies[f"hidden_{head}"]["train_accuracy"], "tables": [table],
             "metrics": {"accuracies": accuracies}}
-
-
-def _grid(x: np.ndarray, steps: int = 300) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    low, high = x.min(axis=0), x.max(axis=0)
-    pad = 0.08 * (high - low) + 0.1
-    xs = np.linspace(low[0] - pad[0], high[0] + pad[0], steps)
-    ys = np.linspace(low[1] - pad[1], high[1] + pad[1], steps)
-    gx, gy = np.meshgrid(xs, ys)
-    return gx, gy, np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
-
-
-def draw_boundary(ax: Any, model: sd.Model, x: np.ndarray, y: np.ndarray, title: str) -> None:
-    """Shade ``model``'s predicted class over the plane, draw its 0.5 contour and the points."""
-    gx, gy, points = _grid(x)
-    probability = model.predict(points, batch_size=len(points), verbose=0).reshape(gx.shape)
-    ax.contourf(gx, gy, probability, levels=[0.0, 0.5, 1.0], colors=["#f4b6b6", "#b6cdf4"], alpha=0.8)
-    ax.contour(gx, gy, probability, levels=[0.5], colors="k", linewidths=0.8)
-    ax.scatter(x[y == 0, 0], x[y == 0, 1], s=9, c="#c0392b", edgecolors="none", label="class 0")
-    ax.scatter(x[y == 1, 0], x[y == 1, 1], s=9, c="#1f4e9c", edgecolors="none", label="class 1")
-    ax.set_title(title, fontsize=10)
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
-    ax.set_aspect("equal", adjustable="box")
 
 
 def _plot_grid(run: Any, models: dict[int | None, sd.Model], accuracies: dict[str, dict[str, float]],
