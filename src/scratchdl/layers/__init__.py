@@ -88,3 +88,9 @@ GlobalMaxPool1D, GlobalMaxPool2D = GlobalMaxPooling1D, GlobalMaxPooling2D
 
 # Regularization
 from scratchdl.layers.regularization.spatial_dropout import SpatialDropout1D, SpatialDropout2D
+
+# Attention (and EinsumDense, the projection MultiHeadAttention is built on)
+from scratchdl.layers.core.einsum_dense import EinsumDense
+from scratchdl.layers.attention.additive_attention import AdditiveAttention
+from scratchdl.layers.attention.attention import Attention
+from scratchdl.layers.attention.multi_head_attention import MultiHeadAttention

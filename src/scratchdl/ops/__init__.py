@@ -21,3 +21,4 @@ from scratchdl.ops.conv_transpose import *  # noqa: F401,F403
 from scratchdl.ops.pooling import *  # noqa: F401,F403
 from scratchdl.ops.resize import *  # noqa: F401,F403
 from scratchdl.ops.recurrent import *  # noqa: F401,F403
+from scratchdl.ops.attention import *  # noqa: F401,F403
