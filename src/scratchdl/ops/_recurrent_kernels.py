@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from scratchdl.autograd.function import Function
 from scratchdl.backend import get_array_module
 
@@ -33,57 +35,77 @@ __all__ = ["FUSED_ACTIVATIONS", "SimpleRNNSequence", "LSTMSequence", "GRUSequenc
 
 
 # ------------------------------------------------------------------------------ activations
-def _tanh(x: Any) -> None:
-    get_array_module(x).tanh(x, out=x)
+# Each activation writes act(x) into ``out`` (default: in place); each derivative is written in
+# terms of the activation's OUTPUT y (which the forward pass keeps) into ``out`` (default: new).
+def _tanh(x: Any, out: Any = None) -> Any:
+    return get_array_module(x).tanh(x, out=x if out is None else out)
 
 
-def _sigmoid(x: Any) -> None:
+def _sigmoid(x: Any, out: Any = None) -> Any:
     # sigmoid(x) = (1 + tanh(x / 2)) / 2: one transcendental call and no overflow for any x.
     xp = get_array_module(x)
-    x *= 0.5
-    xp.tanh(x, out=x)
-    x *= 0.5
-    x += 0.5
+    out = xp.multiply(x, 0.5, out=x if out is None else out)
+    xp.tanh(out, out=out)
+    out *= 0.5
+    out += 0.5
+    return out
 
 
-def _relu(x: Any) -> None:
-    get_array_module(x).maximum(x, 0, out=x)
+def _relu(x: Any, out: Any = None) -> Any:
+    return get_array_module(x).maximum(x, 0, out=x if out is None else out)
 
 
-def _hard_sigmoid(x: Any) -> None:
+def _hard_sigmoid(x: Any, out: Any = None) -> Any:
     # Keras 3: relu6(x + 3) / 6.
     xp = get_array_module(x)
-    x += 3
-    xp.clip(x, 0, 6, out=x)
-    x /= 6
+    out = xp.add(x, 3, out=x if out is None else out)
+    xp.clip(out, 0, 6, out=out)
+    out /= 6
+    return out
 
 
-def _linear(x: Any) -> None:
-    return None
+def _linear(x: Any, out: Any = None) -> Any:
+    if out is None or out is x:
+        return x
+    out[...] = x
+    return out
 
 
-# Derivatives written in terms of the activation's OUTPUT y, which the forward pass keeps.
-def _tanh_grad(y: Any) -> Any:
-    return 1 - y * y
+def _tanh_grad(y: Any, out: Any = None) -> Any:
+    xp = get_array_module(y)
+    out = xp.multiply(y, y, out=out)
+    return xp.subtract(1, out, out=out)
 
 
-def _sigmoid_grad(y: Any) -> Any:
-    return y * (1 - y)
+def _sigmoid_grad(y: Any, out: Any = None) -> Any:
+    xp = get_array_module(y)
+    out = xp.subtract(1, y, out=out)
+    out *= y
+    return out
 
 
-def _relu_grad(y: Any) -> Any:
-    return y > 0
+def _relu_grad(y: Any, out: Any = None) -> Any:
+    return _write(y > 0, y, out)
 
 
-def _hard_sigmoid_grad(y: Any) -> Any:
-    return ((y > 0) & (y < 1)) * (1.0 / 6.0)
+def _hard_sigmoid_grad(y: Any, out: Any = None) -> Any:
+    return _write(((y > 0) & (y < 1)) * (1.0 / 6.0), y, out)
 
 
-def _linear_grad(y: Any) -> Any:
-    return 1
+def _write(value: Any, like: Any, out: Any) -> Any:
+    if out is None:
+        return value.astype(like.dtype)
+    out[...] = value
+    return out
 
 
-# name -> (in-place forward, derivative from the output)
+def _linear_grad(y: Any, out: Any = None) -> Any:
+    out = get_array_module(y).empty_like(y) if out is None else out
+    out[...] = 1
+    return out
+
+
+# name -> (forward, derivative from the output)
 FUSED_ACTIVATIONS: dict[str, tuple[Any, Any]] = {
     "tanh": (_tanh, _tanh_grad),
     "sigmoid": (_sigmoid, _sigmoid_grad),
@@ -173,6 +195,38 @@ def _project_kernel_grad(h: Any, grad: Any, masks: Any, gates: int) -> Any:
     return result
 
 
+# ------------------------------------------------------------------------------ buffer reuse
+class _BufferPool:
+    """Keeps the large per-sequence work buffers for the next call.
+
+    A fresh multi-megabyte NumPy array costs one page fault per page on first touch (the C
+    allocator hands big blocks back to the OS when they are freed), which for an LSTM layer is
+    as slow as a good part of its arithmetic. A sequence op takes its buffers here and gives
+    them back once its graph is released; outputs and gradients are never pool memory.
+    """
+
+    def __init__(self, per_shape: int = 4) -> None:
+        self.per_shape = per_shape
+        self.free: dict[tuple[Any, ...], list[Any]] = {}
+
+    def take(self, xp: Any, shape: tuple[int, ...], dtype: Any) -> Any:
+        if xp is not np:  # CuPy has its own memory pool
+            return xp.empty(shape, dtype=dtype)
+        stack = self.free.get((shape, np.dtype(dtype).str))
+        return stack.pop() if stack else np.empty(shape, dtype=dtype)
+
+    def give(self, arrays: list[Any]) -> None:
+        for array in arrays:
+            if type(array) is not np.ndarray:
+                continue
+            stack = self.free.setdefault((array.shape, array.dtype.str), [])
+            if len(stack) < self.per_shape:
+                stack.append(array)
+
+
+_POOL = _BufferPool()
+
+
 # ------------------------------------------------------------------------------ the shared loop
 class _Sequence(Function):
     """Runs a recurrent cell over a whole sequence; subclasses give the cell's math.
@@ -192,7 +246,8 @@ class _Sequence(Function):
 
     def __init__(self, activation: str, recurrent_activation: str, has_bias: bool, mask: Any,
                  go_backwards: bool, return_sequences: bool, zero_output_for_mask: bool,
-                 dropout_mask: Any, recurrent_dropout_mask: Any) -> None:
+                 dropout_mask: Any, recurrent_dropout_mask: Any, inference: bool = False) -> None:
+        self.inference = inference  # no backward will run: give the buffers back at once
         self.act, self.act_grad = FUSED_ACTIVATIONS[activation]
         self.rec_act, self.rec_act_grad = FUSED_ACTIVATIONS[recurrent_activation]
         self.has_bias = has_bias
@@ -202,6 +257,21 @@ class _Sequence(Function):
         self.zero_output_for_mask = zero_output_for_mask
         self.dropout_mask = _masks_per_gate(dropout_mask)
         self.recurrent_dropout_mask = _masks_per_gate(recurrent_dropout_mask)
+        self.buffers: list[Any] = []
+
+    def _buffer(self, *shape: int) -> Any:
+        """A work buffer of this op's dtype (from the pool; returned by ``release``)."""
+        array = _POOL.take(self.xp, shape, self.dtype)
+        self.buffers.append(array)
+        return array
+
+    def release(self) -> None:
+        """Free the graph and hand the work buffers back to the pool."""
+        buffers, self.buffers = self.buffers, []
+        for name in ("xs", "zx", "grad_zx", "states", "act_c", "inner", "grad_inner", "reset_h"):
+            self.__dict__.pop(name, None)
+        _POOL.give(buffers)
+        super().release()
 
     # -------------------------------------------------------------- forward
     def forward(self, x: Any, *rest: Any) -> tuple[Any, ...]:
@@ -210,39 +280,52 @@ class _Sequence(Function):
         kernel, recurrent_kernel = rest[n], rest[n + 1]
         bias = rest[n + 2] if self.has_bias else None
         dtype = xp.result_type(x.dtype, kernel.dtype, recurrent_kernel.dtype)
-        batch, steps, _ = x.shape
+        batch, steps, features = x.shape
         units = recurrent_kernel.shape[0]
-        self.units, self.steps, self.batch, self.dtype = units, steps, batch, dtype
+        self.units, self.steps, self.batch, self.dtype, self.xp = units, steps, batch, dtype, xp
 
-        # Time-major and contiguous, in processing order: xs[t] is the t-th step processed.
-        xs = x.transpose(1, 0, 2)
-        if self.go_backwards:
-            xs = xs[::-1]
-        xs = xp.ascontiguousarray(xs, dtype=dtype)
-        kernel = xp.ascontiguousarray(kernel, dtype=dtype)
-        recurrent_kernel = xp.ascontiguousarray(recurrent_kernel, dtype=dtype)
-        bias = None if bias is None else xp.asarray(bias, dtype=dtype)
+        kernel, recurrent_kernel, bias = (
+            None if w is None else self._internal(xp.asarray(w, dtype=dtype))
+            for w in (kernel, recurrent_kernel, bias))
+        input_bias = self._input_bias(bias)
         if self.dropout_mask is not None:
-            self.dropout_mask = self.dropout_mask.astype(dtype, copy=False)
+            self.dropout_mask = self._internal_masks(self.dropout_mask.astype(dtype, copy=False))
         if self.recurrent_dropout_mask is not None:
-            self.recurrent_dropout_mask = self.recurrent_dropout_mask.astype(dtype, copy=False)
+            self.recurrent_dropout_mask = self._internal_masks(
+                self.recurrent_dropout_mask.astype(dtype, copy=False))
         self.step_mask = None
         if self.mask is not None:
             mask = self.mask.T[:, :, None]
             self.step_mask = xp.ascontiguousarray(mask[::-1] if self.go_backwards else mask)
 
+        # Time-major and contiguous, in processing order: xs[t] is the t-th step processed. With
+        # an input bias, xs gets a column of ones and the kernel the bias as one more row, so the
+        # bias rides in the projection matmul (and its gradient in the kernel's).
+        extra = 0 if input_bias is None else 1
+        xs = self._buffer(steps, batch, features + extra)
+        xs_view = x.transpose(1, 0, 2)
+        xs[..., :features] = xs_view[::-1] if self.go_backwards else xs_view
+        self.input_masks = self.dropout_mask
+        if input_bias is not None:
+            xs[..., features] = 1
+            kernel_in = xp.concatenate([kernel, input_bias[None]], axis=0)
+            if self.dropout_mask is not None:  # the ones column is never dropped
+                ones = xp.ones((*self.dropout_mask.shape[:2], 1), dtype=dtype)
+                self.input_masks = xp.concatenate([self.dropout_mask, ones], axis=-1)
+        else:
+            kernel_in = kernel
+        self.kernel, self.recurrent_kernel = kernel, recurrent_kernel
+
         # ONE matmul: every step's and every gate's input projection.
-        zx = xp.empty((steps, batch, kernel.shape[1]), dtype=dtype)
-        _project(xs, kernel, self.dropout_mask, self.gates, out=zx)
-        self._add_input_bias(zx, bias)
+        zx = self._buffer(steps, batch, kernel.shape[1])
+        _project(xs, self._forward_weight(kernel_in), self.input_masks, self.gates, out=zx)
 
         # states[k][t] is state k before step t (states[k][steps] is the final one).
-        self.kernel, self.recurrent_kernel = kernel, recurrent_kernel
-        states = [xp.empty((steps + 1, batch, units), dtype=dtype) for _ in range(n)]
+        states = [self._buffer(steps + 1, batch, units) for _ in range(n)]
         for buffer, initial in zip(states, rest[:n]):
             buffer[0] = initial
-        self._setup(xp, recurrent_kernel, bias)
-        outputs = None if self.step_mask is None else xp.zeros((steps, batch, units), dtype=dtype)
+        self._setup(bias)
+        outputs = None if self.step_mask is None else self._buffer(steps, batch, units)
         previous_output = None
         for t in range(steps):
             if self.step_mask is None:
@@ -261,15 +344,30 @@ class _Sequence(Function):
             outputs = states[0][1:]  # unmasked: the output is the new h
 
         self.xs, self.zx, self.states = xs, zx, states
-        if self.return_sequences:
-            result = xp.ascontiguousarray(outputs.transpose(1, 0, 2))
+        if self.return_sequences:  # always a copy: the buffers go back to the pool
+            result = outputs.transpose(1, 0, 2).copy(order="C")
         else:
             result = outputs[-1].copy()
-        return (result, *(s[-1].copy() for s in states))
+        final_states = tuple(s[-1].copy() for s in states)
+        if self.inference:
+            self.release()
+        return (result, *final_states)
 
-    def _add_input_bias(self, zx: Any, bias: Any) -> None:
-        if bias is not None:
-            zx += bias
+    def _input_bias(self, bias: Any) -> Any:
+        """The part of the bias added to the input projection."""
+        return bias
+
+    def _forward_weight(self, weight: Any) -> Any:
+        """The weight the forward pass multiplies by (a cell may rescale gate columns)."""
+        return weight
+
+    def _internal(self, weight: Any) -> Any:
+        """A weight's gate columns in the order the kernel computes in (Keras's by default)."""
+        return weight
+
+    def _internal_masks(self, masks: Any) -> Any:
+        """Per-gate dropout masks ``(G, batch, size)`` in the internal gate order."""
+        return masks
 
     # -------------------------------------------------------------- backward
     def backward(self, grad_output: Any, *grad_states: Any) -> tuple[Any, ...]:
@@ -283,7 +381,9 @@ class _Sequence(Function):
             grad_seq, grad_last = None, grad_output
         d_states = [g.astype(dtype, copy=True) for g in grad_states]
         # grad_zx[t]: the gradient of step t's input pre-activations (filled step by step).
-        self.grad_zx = xp.empty_like(self.zx)
+        self.grad_zx = self._buffer(*self.zx.shape)
+        # contiguous transposes: every step multiplies by recurrent_kernel.T
+        self.recurrent_kernel_t = xp.ascontiguousarray(self.recurrent_kernel.T)
         self._prepare_backward()
         carried_output = None  # gradient reaching output t through masked steps after it
         for t in range(steps - 1, -1, -1):
@@ -309,22 +409,29 @@ class _Sequence(Function):
 
         need = self.needs_input_grad
         n = self.n_states
-        grad_x = None
+        need_bias = self.has_bias and need[n + 3]
+        grad_x = grad_kernel = input_bias_grad = None
         if need[0]:
             grad_xs = _project_input_grad(self.grad_zx, self.kernel.T, self.dropout_mask, self.gates)
             if self.go_backwards:
                 grad_xs = grad_xs[::-1]
             grad_x = grad_xs.transpose(1, 0, 2)
-        grad_kernel = (_project_kernel_grad(self.xs, self.grad_zx, self.dropout_mask, self.gates)
-                       if need[n + 1] else None)
-        grad_recurrent, grad_bias = self._weight_grads(need[n + 2], self.has_bias and need[n + 3])
+        if need[n + 1] or need_bias:
+            # ONE matmul over all steps; with an input bias its last row is the bias gradient.
+            grad_kernel = _project_kernel_grad(self.xs, self.grad_zx, self.input_masks, self.gates)
+            if self.xs.shape[-1] > self.kernel.shape[0]:
+                grad_kernel, input_bias_grad = grad_kernel[:-1], grad_kernel[-1]
+        grad_recurrent, grad_bias = self._weight_grads(need[n + 2], need_bias, input_bias_grad)
+        # back to Keras's gate order (the permutation is its own inverse)
+        grad_kernel, grad_recurrent, grad_bias = (
+            self._internal(g) for g in (grad_kernel, grad_recurrent, grad_bias))
         grads = [grad_x, *d_states, grad_kernel, grad_recurrent]
         if self.has_bias:
             grads.append(grad_bias)
         return tuple(grads)
 
     # -------------------------------------------------------------- per-cell hooks
-    def _setup(self, xp: Any, recurrent_kernel: Any, bias: Any) -> None:
+    def _setup(self, bias: Any) -> None:
         raise NotImplementedError
 
     def _step(self, t: int, zx: Any, previous: list[Any], out: list[Any] | None) -> list[Any]:
@@ -336,7 +443,8 @@ class _Sequence(Function):
     def _step_backward(self, t: int, d_new: list[Any]) -> list[Any]:
         raise NotImplementedError
 
-    def _weight_grads(self, need_recurrent: bool, need_bias: bool) -> tuple[Any, Any]:
+    def _weight_grads(self, need_recurrent: bool, need_bias: bool,
+                      input_bias_grad: Any) -> tuple[Any, Any]:
         raise NotImplementedError
 
     def _hidden_before(self) -> Any:
@@ -351,9 +459,8 @@ class SimpleRNNSequence(_Sequence):
     gates = 1
     n_states = 1
 
-    def _setup(self, xp: Any, recurrent_kernel: Any, bias: Any) -> None:
-        self.xp = xp
-        self.buffer = xp.empty((self.batch, self.units), dtype=self.dtype)
+    def _setup(self, bias: Any) -> None:
+        self.buffer = self.xp.empty((self.batch, self.units), dtype=self.dtype)
 
     def _step(self, t: int, zx: Any, previous: list[Any], out: list[Any] | None) -> list[Any]:
         a = zx[t]
@@ -365,16 +472,16 @@ class SimpleRNNSequence(_Sequence):
         return [a]
 
     def _step_backward(self, t: int, d_new: list[Any]) -> list[Any]:
-        da = self.grad_zx[t]
-        self.xp.multiply(d_new[0], self.act_grad(self.zx[t]), out=da)
-        return [_project_input_grad(da, self.recurrent_kernel.T, self.recurrent_dropout_mask, 1)]
+        da = self.act_grad(self.zx[t], out=self.grad_zx[t])
+        da *= d_new[0]
+        return [_project_input_grad(da, self.recurrent_kernel_t, self.recurrent_dropout_mask, 1)]
 
-    def _weight_grads(self, need_recurrent: bool, need_bias: bool) -> tuple[Any, Any]:
+    def _weight_grads(self, need_recurrent: bool, need_bias: bool,
+                      input_bias_grad: Any) -> tuple[Any, Any]:
         grad_recurrent = (_project_kernel_grad(self._hidden_before(), self.grad_zx,
                                                self.recurrent_dropout_mask, 1)
                           if need_recurrent else None)
-        grad_bias = self.grad_zx.sum(axis=(0, 1)) if need_bias else None
-        return grad_recurrent, grad_bias
+        return grad_recurrent, input_bias_grad
 
 
 # ------------------------------------------------------------------------------ LSTM
@@ -383,62 +490,113 @@ class LSTMSequence(_Sequence):
 
     ``z = x_t @ kernel + h @ recurrent_kernel + bias``; ``i, f, o = rec_act(z_i, z_f, z_o)``,
     ``g = act(z_c)``; ``c' = f * c + i * g``; ``h' = o * act(c')``.
+
+    Two layout choices keep the per-step work small:
+
+    * the gate columns are stored ``i, f, o, c`` internally, so one call activates the three
+      gates (the weights are permuted on the way in, their gradients on the way out);
+    * with the sigmoid, ``sigmoid(z) = (1 + tanh(z / 2)) / 2``, and the forward pass multiplies
+      by weights whose i, f, o columns are halved: one ``tanh`` then covers all four gates
+      (with a tanh activation) and no separate ``z / 2`` pass is needed. The backward pass uses
+      the original weights (the gradients are those of the unscaled pre-activations).
     """
 
     gates = 4
     n_states = 2
 
-    def _setup(self, xp: Any, recurrent_kernel: Any, bias: Any) -> None:
-        self.xp = xp
+    def _internal(self, weight: Any) -> Any:
+        if weight is None:
+            return None
+        xp = get_array_module(weight)
+        i, f, c, o = xp.split(weight, 4, axis=-1)
+        return xp.concatenate([i, f, o, c], axis=-1)
+
+    def _internal_masks(self, masks: Any) -> Any:
+        return masks if masks.shape[0] == 1 else masks[[0, 1, 3, 2]]
+
+    def _forward_weight(self, weight: Any) -> Any:
+        if self.rec_act is not _sigmoid:
+            return weight
+        halved = weight.copy()
+        halved[..., : 3 * self.units] *= 0.5
+        return halved
+
+    def _setup(self, bias: Any) -> None:
+        xp = self.xp
+        self.forward_recurrent = self._forward_weight(self.recurrent_kernel)
         self.buffer = xp.empty((self.batch, 4 * self.units), dtype=self.dtype)
-        self.act_c = xp.empty((self.steps, self.batch, self.units), dtype=self.dtype)
+        self.scratch = xp.empty((self.batch, self.units), dtype=self.dtype)
+        self.act_c = self._buffer(self.steps, self.batch, self.units)
+
+    def _activate(self, z: Any) -> None:
+        """Apply the gates' activations to the pre-activations ``z`` in place."""
+        u = self.units
+        gates = z[:, : 3 * u]
+        if self.rec_act is _sigmoid:  # z holds z / 2 for i, f, o
+            if self.act is _tanh:
+                _tanh(z)
+            else:
+                _tanh(gates)
+                self.act(z[:, 3 * u:])
+            gates *= 0.5
+            gates += 0.5
+        else:
+            self.rec_act(gates)
+            self.act(z[:, 3 * u:])
 
     def _step(self, t: int, zx: Any, previous: list[Any], out: list[Any] | None) -> list[Any]:
         xp, u = self.xp, self.units
         h, c = previous
         z = zx[t]
-        z += _project(h, self.recurrent_kernel, self.recurrent_dropout_mask, 4, out=self.buffer)
-        self.rec_act(z[:, : 2 * u])  # i, f
-        self.act(z[:, 2 * u: 3 * u])  # g (the candidate)
-        self.rec_act(z[:, 3 * u:])  # o
-        i, f, g, o = z[:, :u], z[:, u: 2 * u], z[:, 2 * u: 3 * u], z[:, 3 * u:]
+        z += _project(h, self.forward_recurrent, self.recurrent_dropout_mask, 4, out=self.buffer)
+        self._activate(z)
+        i, f, o, g = z[:, :u], z[:, u: 2 * u], z[:, 2 * u: 3 * u], z[:, 3 * u:]
         if out is None:
-            new_h = xp.empty_like(h)
-            new_c = xp.empty_like(c)
+            new_h, new_c = xp.empty_like(h), xp.empty_like(c)
         else:
             new_h, new_c = out
         xp.multiply(f, c, out=new_c)
-        new_c += i * g
-        act_c = self.act_c[t]
-        act_c[...] = new_c
-        self.act(act_c)
+        new_c += xp.multiply(i, g, out=self.scratch)
+        act_c = self.act(new_c, out=self.act_c[t])
         xp.multiply(o, act_c, out=new_h)
         return [new_h, new_c]
 
+    def _prepare_backward(self) -> None:
+        self.scratch = self.xp.empty((self.batch, self.units), dtype=self.dtype)
+        self.upstream = self.xp.empty((self.batch, 4 * self.units), dtype=self.dtype)
+
     def _step_backward(self, t: int, d_new: list[Any]) -> list[Any]:
         xp, u = self.xp, self.units
-        dh, dc = d_new
+        dh, dc = d_new  # both owned by this pass: updated in place
         gates = self.zx[t]
-        i, f, g, o = gates[:, :u], gates[:, u: 2 * u], gates[:, 2 * u: 3 * u], gates[:, 3 * u:]
+        i, f, o, g = gates[:, :u], gates[:, u: 2 * u], gates[:, 2 * u: 3 * u], gates[:, 3 * u:]
         act_c = self.act_c[t]
-        c_previous = self.states[1][t]
+        scratch, upstream = self.scratch, self.upstream
+        # h' = o * act(c'): the gradient reaching c' adds to the one carried from step t + 1
+        self.act_grad(act_c, out=scratch)
+        scratch *= o
+        scratch *= dh
+        dc += scratch
+        # the gradient of each gate's output ...
+        xp.multiply(dc, g, out=upstream[:, :u])  # i
+        xp.multiply(dc, self.states[1][t], out=upstream[:, u: 2 * u])  # f
+        xp.multiply(dh, act_c, out=upstream[:, 2 * u: 3 * u])  # o
+        xp.multiply(dc, i, out=upstream[:, 3 * u:])  # g
+        # ... times the activation's derivative gives the pre-activations' gradient
         dz = self.grad_zx[t]
-        # through h' = o * act(c') into o and c'
-        xp.multiply(dh * act_c, self.rec_act_grad(o), out=dz[:, 3 * u:])
-        dc = dc + dh * o * self.act_grad(act_c)
-        # through c' = f * c + i * g
-        xp.multiply(dc * g, self.rec_act_grad(i), out=dz[:, :u])
-        xp.multiply(dc * c_previous, self.rec_act_grad(f), out=dz[:, u: 2 * u])
-        xp.multiply(dc * i, self.act_grad(g), out=dz[:, 2 * u: 3 * u])
-        dh_previous = _project_input_grad(dz, self.recurrent_kernel.T, self.recurrent_dropout_mask, 4)
-        return [dh_previous, dc * f]
+        self.rec_act_grad(gates[:, : 3 * u], out=dz[:, : 3 * u])
+        self.act_grad(g, out=dz[:, 3 * u:])
+        dz *= upstream
+        dh_previous = _project_input_grad(dz, self.recurrent_kernel_t, self.recurrent_dropout_mask, 4)
+        dc *= f
+        return [dh_previous, dc]
 
-    def _weight_grads(self, need_recurrent: bool, need_bias: bool) -> tuple[Any, Any]:
+    def _weight_grads(self, need_recurrent: bool, need_bias: bool,
+                      input_bias_grad: Any) -> tuple[Any, Any]:
         grad_recurrent = (_project_kernel_grad(self._hidden_before(), self.grad_zx,
                                                self.recurrent_dropout_mask, 4)
                           if need_recurrent else None)
-        grad_bias = self.grad_zx.sum(axis=(0, 1)) if need_bias else None
-        return grad_recurrent, grad_bias
+        return grad_recurrent, input_bias_grad
 
 
 # ------------------------------------------------------------------------------ GRU
@@ -467,25 +625,25 @@ class GRUSequence(_Sequence):
         super().__init__(*args, **kwargs)
         self.reset_after = reset_after
 
-    def _add_input_bias(self, zx: Any, bias: Any) -> None:
-        if bias is not None:
-            zx += bias[0] if self.reset_after else bias
+    def _input_bias(self, bias: Any) -> Any:
+        if bias is None:
+            return None
+        return bias[0] if self.reset_after else bias
 
-    def _setup(self, xp: Any, recurrent_kernel: Any, bias: Any) -> None:
-        u = self.units
-        self.xp = xp
+    def _setup(self, bias: Any) -> None:
+        u, xp = self.units, self.xp
         self.recurrent_bias = bias[1] if (bias is not None and self.reset_after) else None
         masks = _gate_masks(self.recurrent_dropout_mask, 3)
         self.h_mask = masks[2]
         if self.reset_after:
-            self.inner = xp.empty((self.steps, self.batch, 3 * u), dtype=self.dtype)
+            self.inner = self._buffer(self.steps, self.batch, 3 * u)
         else:
             rm = self.recurrent_dropout_mask
             self.zr_masks = None if rm is None else (rm if rm.shape[0] == 1 else rm[:2])
             self.kernel_zr = xp.ascontiguousarray(self.recurrent_kernel[:, : 2 * u])
             self.kernel_h = xp.ascontiguousarray(self.recurrent_kernel[:, 2 * u:])
             self.buffer = xp.empty((self.batch, 2 * u), dtype=self.dtype)
-            self.reset_h = xp.empty((self.steps, self.batch, u), dtype=self.dtype)
+            self.reset_h = self._buffer(self.steps, self.batch, u)
 
     def _step(self, t: int, zx: Any, previous: list[Any], out: list[Any] | None) -> list[Any]:
         xp, u = self.xp, self.units
@@ -518,7 +676,10 @@ class GRUSequence(_Sequence):
     def _prepare_backward(self) -> None:
         if self.reset_after:
             # the recurrent pre-activations' gradients (they differ from grad_zx for h only)
-            self.grad_inner = self.xp.empty_like(self.inner)
+            self.grad_inner = self._buffer(*self.inner.shape)
+        else:
+            self.kernel_h_t = self.xp.ascontiguousarray(self.kernel_h.T)
+            self.kernel_zr_t = self.xp.ascontiguousarray(self.kernel_zr.T)
 
     def _step_backward(self, t: int, d_new: list[Any]) -> list[Any]:
         xp, u = self.xp, self.units
@@ -538,20 +699,21 @@ class GRUSequence(_Sequence):
             d_inner = self.grad_inner[t]
             d_inner[...] = dz
             d_inner[:, 2 * u:] *= r
-            dh_previous += _project_input_grad(d_inner, self.recurrent_kernel.T,
+            dh_previous += _project_input_grad(d_inner, self.recurrent_kernel_t,
                                                self.recurrent_dropout_mask, 3)
         else:
-            d_reset_h = xp.matmul(d_hh, self.kernel_h.T)
+            d_reset_h = xp.matmul(d_hh, self.kernel_h_t)
             h_used = h if self.h_mask is None else h * self.h_mask
             xp.multiply(d_reset_h * h_used, self.rec_act_grad(r), out=dz[:, u: 2 * u])
             d_h_part = d_reset_h * r
             if self.h_mask is not None:
                 d_h_part *= self.h_mask
             dh_previous += d_h_part
-            dh_previous += _project_input_grad(dz[:, : 2 * u], self.kernel_zr.T, self.zr_masks, 2)
+            dh_previous += _project_input_grad(dz[:, : 2 * u], self.kernel_zr_t, self.zr_masks, 2)
         return [dh_previous]
 
-    def _weight_grads(self, need_recurrent: bool, need_bias: bool) -> tuple[Any, Any]:
+    def _weight_grads(self, need_recurrent: bool, need_bias: bool,
+                      input_bias_grad: Any) -> tuple[Any, Any]:
         xp, u = self.xp, self.units
         h_before = self._hidden_before()
         grad_recurrent = grad_bias = None
@@ -560,8 +722,7 @@ class GRUSequence(_Sequence):
                 grad_recurrent = _project_kernel_grad(h_before, self.grad_inner,
                                                       self.recurrent_dropout_mask, 3)
             if need_bias:
-                grad_bias = xp.stack([self.grad_zx.sum(axis=(0, 1)),
-                                      self.grad_inner.sum(axis=(0, 1))])
+                grad_bias = xp.stack([input_bias_grad, self.grad_inner.sum(axis=(0, 1))])
         else:
             if need_recurrent:
                 grad_recurrent = xp.empty((u, 3 * u), dtype=self.dtype)
@@ -569,6 +730,5 @@ class GRUSequence(_Sequence):
                     h_before, self.grad_zx[..., : 2 * u], self.zr_masks, 2)
                 grad_recurrent[:, 2 * u:] = _project_kernel_grad(
                     self.reset_h, self.grad_zx[..., 2 * u:], None, 1)
-            if need_bias:
-                grad_bias = self.grad_zx.sum(axis=(0, 1))
+            grad_bias = input_bias_grad
         return grad_recurrent, grad_bias

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from scratchdl.autograd.mode import is_grad_enabled
 from scratchdl.autograd.tensor import Tensor, as_tensor
 from scratchdl.backend import get_array_module
 from scratchdl.ops._recurrent_kernels import (
@@ -189,6 +190,12 @@ def _prepare(op: str, inputs: Any, initial_state: Any, n_states: int, kernel: An
     return inputs, states, kernel, recurrent_kernel, bias, mask_array, dropout, recurrent_dropout
 
 
+def _inference(*tensors: Any) -> bool:
+    """True when no gradient will be recorded (the fused op may recycle its buffers at once)."""
+    return not (is_grad_enabled() and any(isinstance(t, Tensor) and t.requires_grad
+                                          for t in tensors))
+
+
 def _fused_name(activation: Any) -> tuple[str | None, Callable[[Tensor], Tensor]]:
     """The fused kernels' name for ``activation`` (None if it has none) and the function itself."""
     from scratchdl import activations
@@ -283,7 +290,8 @@ def simple_rnn(
     name, function = _fused_name(activation)
     if name is not None:
         fused = SimpleRNNSequence(name, "linear", b is not None, mask_array, go_backwards,
-                                  return_sequences, zero_output_for_mask, dp, rdp)
+                                  return_sequences, zero_output_for_mask, dp, rdp,
+                                  inference=_inference(x, *states, k, rk, b))
         return fused(x, *states, k, rk, *([b] if b is not None else []))
 
     projected = _project_inputs(x, k, dp, 1)
@@ -346,7 +354,8 @@ def lstm(
     rec_name, rec_act = _fused_name(recurrent_activation)
     if name is not None and rec_name is not None:
         fused = LSTMSequence(name, rec_name, b is not None, mask_array, go_backwards,
-                             return_sequences, zero_output_for_mask, dp, rdp)
+                             return_sequences, zero_output_for_mask, dp, rdp,
+                             inference=_inference(x, *states, k, rk, b))
         return fused(x, *states, k, rk, *([b] if b is not None else []))
 
     projected = _project_inputs(x, k, dp, 4)
@@ -423,7 +432,7 @@ def gru(
     if name is not None and rec_name is not None:
         fused = GRUSequence(name, rec_name, b is not None, mask_array, go_backwards,
                             return_sequences, zero_output_for_mask, dp, rdp,
-                            reset_after=reset_after)
+                            inference=_inference(x, *states, k, rk, b), reset_after=reset_after)
         return fused(x, *states, k, rk, *([b] if b is not None else []))
 
     input_bias = recurrent_bias = None
