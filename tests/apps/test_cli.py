@@ -58,7 +58,7 @@ def test_app_help_shows_every_option_with_its_default(name: str, capsys: pytest.
 def test_specific_defaults_are_shown(capsys: pytest.CaptureFixture[str]) -> None:
     main(["deepnn", "--help"])
     flat = " ".join(capsys.readouterr().out.split())
-    assert "--batch-size BATCH_SIZE mini-batch size; 0 for full-batch gradient descent (then raise --epochs) (default: 64)" in flat
+    assert "--batch-size BATCH_SIZE mini-batch size; 0 for full-batch gradient descent (then raise --epochs) (default: 32)" in flat
     main(["planar", "--help"])
     flat = " ".join(capsys.readouterr().out.split())
     assert "(default: 1,2,3,4,5,20,50)" in flat and "(default: flower)" in flat

@@ -27,7 +27,7 @@ from scratchdl.apps._runner import AppError, Results, Table, int_list, non_negat
 
 NAME = "deepnn"
 HELP = "an L-layer ReLU network (--layers 12288,20,7,5,1) against a two-layer one: costs, misclassified gallery"
-QUICK: dict[str, Any] = {"epochs": 8, "train_samples": 2000}
+QUICK: dict[str, Any] = {"epochs": 6, "train_samples": 4000}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,9 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--two-layer-hidden", type=positive_int, default=7,
                        help="hidden units of the two-layer network it is compared with")
     group.add_argument("--epochs", type=positive_int, default=20, help="passes over the training set")
-    group.add_argument("--batch-size", type=non_negative_int, default=64,
+    group.add_argument("--batch-size", type=non_negative_int, default=32,
                        help="mini-batch size; 0 for full-batch gradient descent (then raise --epochs)")
-    group.add_argument("--learning-rate", type=positive_float, default=0.05, help="gradient descent step size")
+    group.add_argument("--learning-rate", type=positive_float, default=0.02, help="gradient descent step size")
     group.add_argument("--gallery", type=positive_int, default=16, help="misclassified test images to draw")
 
 
