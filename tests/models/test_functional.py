@@ -242,3 +242,20 @@ def test_unused_input_is_kept() -> None:
     model = sd.Model([a, b], sd.layers.Dense(1, name="d")(a))
     assert [layer.name for layer in model.layers][-1] in ("unused", "d") and len(model.layers) == 3
     assert model.predict([np.ones((2, 2)), np.zeros((2, 2))], verbose=0).shape == (2, 1)
+
+
+def test_layer_input_and_output_give_the_symbolic_tensors_for_feature_extraction():
+    import scratchdl as sd
+
+    inputs = sd.Input((4,))
+    hidden_layer = sd.layers.Dense(3, name="hidden")
+    hidden = hidden_layer(inputs)
+    outputs = sd.layers.Dense(2)(hidden)
+    model = sd.Model(inputs, outputs)
+    assert model.get_layer("hidden").output is hidden
+    assert model.get_layer("hidden").input is inputs
+    extractor = sd.Model(model.inputs, model.get_layer("hidden").output)
+    x = np.ones((5, 4), dtype="float32")
+    np.testing.assert_allclose(extractor(x).numpy(), hidden_layer(x).numpy())
+    with pytest.raises(AttributeError, match="never been called"):
+        _ = sd.layers.Dense(2).output

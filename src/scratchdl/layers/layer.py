@@ -498,6 +498,26 @@ class Layer:
         spec = self.compute_output_spec(to_symbolic(input_shape))
         return map_structure(lambda t: t.shape, spec) if not isinstance(spec, KerasTensor) else spec.shape
 
+    # ------------------------------------------------------------------ graph connections
+    def _node_attribute(self, attribute: str, what: str) -> Any:
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"Layer '{self.name}' has never been called on a symbolic input and thus has no "
+                f"defined {what}"
+            )
+        values = getattr(self._inbound_nodes[0], attribute)
+        return values[0] if isinstance(values, list) and len(values) == 1 else values
+
+    @property
+    def input(self) -> Any:
+        """The symbolic input(s) of the layer's first call in a functional graph."""
+        return self._node_attribute("input_tensors", "input")
+
+    @property
+    def output(self) -> Any:
+        """The symbolic output(s) of the layer's first call (``model.get_layer(name).output``)."""
+        return self._node_attribute("outputs", "output")
+
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict[str, Any]:
         """The layer's constructor arguments (Keras's base keys: name, trainable, dtype)."""

@@ -32,7 +32,6 @@ class Flatten(Layer):
         super().__init__(**kwargs)
         self.data_format = standardize_data_format(data_format, f"{type(self).__name__} '{self.name}'")
         self._channels_first = self.data_format == "channels_first"
-        self.built = True
 
     def call(self, inputs: Tensor) -> Tensor:
         """The flattened input."""
