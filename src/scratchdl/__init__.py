@@ -11,6 +11,7 @@ from scratchdl import (
     regularizers, utils,
 )
 from scratchdl.models import Input, Model, Sequential
+from scratchdl import applications
 
 __version__ = "0.1.0"
 
@@ -18,5 +19,5 @@ __all__ = [
     "Function", "Parameter", "Tensor", "as_tensor", "backend", "enable_grad",
     "is_grad_enabled", "no_grad", "ops", "gradcheck", "gradcheck_parameters", "__version__",
     "Input", "Model", "Sequential", "activations", "callbacks", "initializers", "layers", "losses",
-    "metrics", "models", "optimizers", "regularizers", "utils",
+    "metrics", "models", "optimizers", "regularizers", "utils", "applications",
 ]
