@@ -344,13 +344,23 @@ class MultiHeadAttention(Layer):
         v, _ = to_core(value)
         scores_shape = (*q.shape[:n_batch], *q_positions, *k_positions)
 
-        mask = attention_mask
+        mask = expanded = attention_mask
         if mask is not None:
             # As Keras: missing leading axes are added just before the query positions (so a
             # (B, T, S) mask broadcasts over the heads).
             axis = -len(attn) * 2 - 1
+            given = mask.shape
             while mask.ndim < len(scores_shape):
                 mask = np.expand_dims(mask, axis)
+            try:
+                np.broadcast_shapes(mask.shape, scores_shape)
+            except ValueError:
+                raise ValueError(
+                    f"{label(self)}: the attention mask of shape {given} does not broadcast to the "
+                    f"attention scores' shape {scores_shape} (batch, heads, query positions, key "
+                    "positions; the heads axis is added to a mask that lacks it)"
+                ) from None
+            expanded = mask
             if len(attn) > 1:
                 mask = np.broadcast_to(mask, scores_shape).reshape(
                     (*scores_shape[:n_batch], q.shape[-2], k.shape[-2]))
@@ -368,6 +378,9 @@ class MultiHeadAttention(Layer):
             output = ops.reshape(output, (*output.shape[:n_batch], *q_positions, output.shape[-1]))
             if scores is not None:
                 scores = ops.reshape(scores, scores_shape)
+        if scores is not None and expanded is not None:
+            # Keras's scores come out of its Softmax layer, which passes its mask on.
+            scores._keras_mask = expanded
         if perm != list(range(rank)):
             output = ops.transpose(output, [perm.index(i) for i in range(rank)])
         return output, scores

@@ -51,8 +51,9 @@ def _analyze_split(input_spec: str, weight_spec: str, output_spec: str, bias_axe
     output = [output_shape] if isinstance(output_shape, int) else list(output_shape)
     output.insert(0, input_shape[0])
     if elided > 0 and left_elided:
-        for i in range(1, elided):
-            output.insert(1, input_shape[i])
+        # The elided axes after the batch axis, in order (Keras inserts them one by one at
+        # position 1, which reverses them when there are several).
+        output[1:1] = list(input_shape[1:elided])
     elif elided > 0:
         output.extend(input_shape[len(input_shape) - elided:])
 
