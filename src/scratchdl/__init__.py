@@ -11,7 +11,7 @@ from scratchdl import (
     regularizers, utils,
 )
 from scratchdl.models import Input, Model, Sequential
-from scratchdl import applications
+from scratchdl import applications, data
 
 __version__ = "0.1.0"
 
@@ -19,5 +19,5 @@ __all__ = [
     "Function", "Parameter", "Tensor", "as_tensor", "backend", "enable_grad",
     "is_grad_enabled", "no_grad", "ops", "gradcheck", "gradcheck_parameters", "__version__",
     "Input", "Model", "Sequential", "activations", "callbacks", "initializers", "layers", "losses",
-    "metrics", "models", "optimizers", "regularizers", "utils", "applications",
+    "metrics", "models", "optimizers", "regularizers", "utils", "applications", "data",
 ]

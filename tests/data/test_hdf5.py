@@ -175,3 +175,19 @@ def test_course_dataset_consistency_errors(course_files, tmp_path):
         f["list_classes"] = np.array([b"dog", b"cat"])
     with pytest.raises(ValueError, match=r"class names differ: '.*' has \['non-cat', 'cat'\], '.*' has \['dog', 'cat'\]"):
         load_h5_dataset(paths["train"], other)
+
+
+def test_damaged_hdf5_file_names_the_file(tmp_path):
+    import h5py
+
+    from scratchdl.data.hdf5 import load_hdf5
+
+    path = tmp_path / "damaged.h5"
+    with h5py.File(path, "w") as handle:
+        handle["train_set_x"] = np.zeros((2, 4, 4, 3), dtype="uint8")
+        handle["train_set_y"] = np.zeros(2, dtype="int64")
+    raw = bytearray(path.read_bytes())
+    raw[8:24] = b"\xff" * 16  # corrupt the superblock after the signature
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match="damaged.h5"):
+        load_hdf5(path)

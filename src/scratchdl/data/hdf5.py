@@ -112,7 +112,10 @@ def _open(path: str | os.PathLike[str], caller: str) -> Any:
     h5py = _h5py()
     if not h5py.is_hdf5(file):
         raise ValueError(f"{caller}: '{file}' is not an HDF5 file")
-    return h5py.File(file, "r")
+    try:
+        return h5py.File(file, "r")
+    except OSError as error:  # a damaged file: h5py's message does not name it
+        raise ValueError(f"{caller}: cannot read HDF5 file '{file}': {error}") from None
 
 
 def _read_pair(handle: Any, x_key: str, y_key: str, caller: str) -> Split:
