@@ -64,6 +64,30 @@ def large_negative(dtype: Any) -> float:
 _MODES = ("fill", "add", "softmax")
 
 
+def _row_max(x: Any) -> Any:
+    """``x.max(axis=-1, keepdims=True)``, as a tree of elementwise maxima for long rows.
+
+    NumPy reduces a short contiguous last axis row by row (slow for many rows of 64); halving
+    the row with ``maximum(left half, right half)`` runs vectorized over all rows at once.
+    """
+    n = x.shape[-1]
+    if n < 16:
+        return x.max(axis=-1, keepdims=True)
+    xp = get_array_module(x)
+    while n > 1:
+        half = n // 2
+        folded = xp.maximum(x[..., :half], x[..., half:2 * half])
+        if n % 2:
+            folded[..., :1] = xp.maximum(folded[..., :1], x[..., 2 * half:])
+        x, n = folded, half
+    return x
+
+
+def _row_sum(x: Any) -> Any:
+    """``x.sum(axis=-1, keepdims=True)`` as a product with a ones vector (one BLAS call)."""
+    return x @ get_array_module(x).ones((x.shape[-1], 1), dtype=x.dtype)
+
+
 def _masked_softmax(xp: Any, scores: Any, mask: Any, fill: float, mode: str) -> Any:
     """Softmax over the last axis of ``scores`` with masked positions pushed to ``fill``.
 
@@ -76,9 +100,9 @@ def _masked_softmax(xp: Any, scores: Any, mask: Any, fill: float, mode: str) -> 
             scores = scores + xp.where(mask, scores.dtype.type(0), scores.dtype.type(fill))
         else:
             scores = xp.where(mask, scores, scores.dtype.type(fill))
-    scores -= scores.max(axis=-1, keepdims=True)
+    scores -= _row_max(scores)
     xp.exp(scores, out=scores)
-    scores /= scores.sum(axis=-1, keepdims=True)
+    scores /= _row_sum(scores)
     if mask is not None and mode == "softmax":
         scores = xp.where(mask, scores, scores.dtype.type(0))
     return scores
@@ -87,7 +111,8 @@ def _masked_softmax(xp: Any, scores: Any, mask: Any, fill: float, mode: str) -> 
 def _softmax_backward(p: Any, grad_p: Any) -> Any:
     """``J^T g`` of the softmax over the last axis, given its output ``p`` (``grad_p`` may be
     overwritten)."""
-    grad_p -= (grad_p * p).sum(axis=-1, keepdims=True)
+    xp = get_array_module(grad_p)
+    grad_p -= xp.einsum("...ij,...ij->...i", grad_p, p)[..., None]
     grad_p *= p
     return grad_p
 

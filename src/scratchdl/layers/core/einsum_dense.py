@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -10,7 +11,7 @@ from scratchdl.autograd.tensor import Tensor
 from scratchdl.layers._utils import label
 from scratchdl.layers.layer import Layer
 
-__all__ = ["EinsumDense", "analyze_einsum_string"]
+__all__ = ["EinsumDense", "analyze_einsum_string", "matmul_split"]
 
 
 def analyze_einsum_string(equation: str, bias_axes: str | None, input_shape: tuple[Any, ...],
@@ -120,6 +121,28 @@ def _analyze_split(input_spec: str, weight_spec: str, output_spec: str, bias_axe
     return weight_shape, bias_shape, output, input_axes, output_axes
 
 
+def matmul_split(equation: str) -> int | None:
+    """For equations that are a matrix product in disguise, the number of contracted axes.
+
+    ``'abc,cde->abde'`` contracts the input's last axes with the kernel's first ones and keeps
+    the rest in order, so it equals ``x.reshape(-1, c) @ kernel.reshape(c, d * e)`` reshaped
+    back: one BLAS product forward and one per gradient. Returns None for other equations.
+    """
+    match = re.match(r"^([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)$", equation.replace(" ", ""))
+    if not match:
+        return None
+    inputs, kernel, output = match.groups()
+    if any(len(set(term)) != len(term) for term in (inputs, kernel, output)):
+        return None
+    bound = "".join(c for c in inputs if c in kernel and c not in output)
+    n = len(bound)
+    if n == 0 or not inputs.endswith(bound) or not kernel.startswith(bound):
+        return None
+    if output != inputs[:-n] + kernel[n:]:
+        return None
+    return n
+
+
 class EinsumDense(Layer):
     """A dense layer computing ``activation(einsum(equation, inputs, kernel) + bias)``.
 
@@ -203,7 +226,18 @@ class EinsumDense(Layer):
         if inputs.ndim != self._input_rank:
             raise ValueError(f"{label(self)}: expected input of rank {self._input_rank}, got "
                              f"shape {tuple(inputs.shape)}")
-        outputs = ops.einsum(self.equation, inputs, self.kernel)
+        bound = matmul_split(self.equation)
+        if bound is not None:
+            # The same contraction as one 2-D matrix product (BLAS forward and backward).
+            free = tuple(inputs.shape[:inputs.ndim - bound])
+            kernel = self.kernel
+            contracted = math.prod(kernel.shape[:bound])
+            new = tuple(kernel.shape[bound:])
+            flat = ops.matmul(ops.reshape(inputs, (-1, contracted)),
+                              ops.reshape(kernel, (contracted, math.prod(new))))
+            outputs = ops.reshape(flat, free + new)
+        else:
+            outputs = ops.einsum(self.equation, inputs, self.kernel)
         if self.bias is not None:
             outputs = outputs + self.bias
         if self.activation is not None:
