@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from scratchdl.layers import EinsumDense
-from scratchdl.layers.core.einsum_dense import analyze_einsum_string
+from scratchdl import Tensor, ops
+from scratchdl.layers.core.einsum_dense import analyze_einsum_string, matmul_split
 from tests.layers.harness import keras, run_layer_test
 
 
@@ -90,3 +91,33 @@ def test_config_matches_keras_for_the_mha_projection():
     ours, theirs = EinsumDense(**kwargs).get_config(), keras.layers.EinsumDense(**kwargs).get_config()
     assert set(ours) == set(theirs)
     assert ours["output_shape"] == theirs["output_shape"] == (None, 2, 3)
+
+
+@pytest.mark.parametrize("equation, bound", [
+    ("ab,bc->ac", 1), ("abc,cde->abde", 1), ("abcd,cde->abe", 2), ("abc,cd->abd", 1),
+    ("abc,cd->adb", None), ("abc,dc->abd", None), ("...b,bc->...c", None), ("ab...,bc->ac...", None),
+    ("abc,bcd->ad", 2), ("abc,acd->abd", None),
+])
+def test_matmul_shaped_equations_are_recognized(equation, bound):
+    assert matmul_split(equation) == bound
+
+
+@pytest.mark.parametrize("equation, shape, output_shape", [
+    ("abc,cde->abde", (3, 4, 5), (None, 2, 6)), ("abcd,cde->abe", (3, 4, 2, 5), (None, 7)),
+])
+def test_matmul_path_equals_einsum_forward_and_backward(equation, shape, output_shape):
+    rng = np.random.default_rng(0)
+    layer = EinsumDense(equation, output_shape=output_shape, dtype="float64")
+    x = rng.standard_normal(shape)
+    layer.build(shape)
+    fast_in = Tensor(x, requires_grad=True)
+    fast = layer(fast_in)
+    slow_in = Tensor(x, requires_grad=True)
+    kernel = Tensor(layer.kernel.numpy(), requires_grad=True)
+    slow = ops.einsum(equation, slow_in, kernel)
+    upstream = Tensor(rng.standard_normal(slow.shape))
+    (fast * upstream).sum().backward()
+    (slow * upstream).sum().backward()
+    np.testing.assert_allclose(fast.numpy(), slow.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(fast_in.grad, slow_in.grad, rtol=1e-12)
+    np.testing.assert_allclose(layer.kernel.grad, kernel.grad, rtol=1e-12)

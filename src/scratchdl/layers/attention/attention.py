@@ -8,6 +8,7 @@ import numpy as np
 
 from scratchdl import ops
 from scratchdl.autograd.tensor import Tensor
+from scratchdl.backend import get_array_module
 from scratchdl.layers._utils import label
 from scratchdl.layers.layer import Layer
 from scratchdl.layers.symbolic import KerasTensor
@@ -20,7 +21,8 @@ def raw_mask(mask: Any) -> Any:
     """A mask (Tensor, array or list) as a raw boolean array: True (or non-zero) = keep."""
     if mask is None:
         return None
-    raw = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    raw = mask.data if isinstance(mask, Tensor) else mask
+    raw = get_array_module(raw).asarray(raw) if hasattr(raw, "shape") else np.asarray(raw)
     return raw if raw.dtype == np.bool_ else raw != 0
 
 
