@@ -94,3 +94,12 @@ from scratchdl.layers.core.einsum_dense import EinsumDense
 from scratchdl.layers.attention.additive_attention import AdditiveAttention
 from scratchdl.layers.attention.attention import Attention
 from scratchdl.layers.attention.multi_head_attention import MultiHeadAttention
+
+# Recurrent (and the wrappers Bidirectional, TimeDistributed)
+from scratchdl.layers.rnn.bidirectional import Bidirectional
+from scratchdl.layers.rnn.gru import GRU, GRUCell
+from scratchdl.layers.rnn.lstm import LSTM, LSTMCell
+from scratchdl.layers.rnn.rnn import RNN
+from scratchdl.layers.rnn.simple_rnn import SimpleRNN, SimpleRNNCell
+from scratchdl.layers.rnn.stacked_rnn_cells import StackedRNNCells
+from scratchdl.layers.rnn.time_distributed import TimeDistributed
