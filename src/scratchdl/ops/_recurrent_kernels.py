@@ -1,7 +1,8 @@
-"""The fused recurrent ops' machinery: SimpleRNN, LSTM and GRU over whole sequences.
+"""The fused recurrent ops' shared machinery: the loop over a whole sequence and its backward.
 
-Each op is one ``Function`` that runs every time step of a sequence and writes the backward pass
-(backpropagation through time) by hand. The public functions live in ``ops/recurrent.py``.
+Each fused op (``ops/_recurrent_cells.py``: SimpleRNN, LSTM, GRU) is one ``Function`` that runs
+every time step of a sequence and writes the backward pass (backpropagation through time) by
+hand; this module holds what they share. The public functions live in ``ops/recurrent.py``.
 
 The layout is the same for the three cells (Keras's gate orders: LSTM ``i, f, c, o``; GRU
 ``z, r, h``):
@@ -31,17 +32,20 @@ import numpy as np
 from scratchdl.autograd.function import Function
 from scratchdl.backend import get_array_module
 
-__all__ = ["FUSED_ACTIVATIONS", "SimpleRNNSequence", "LSTMSequence", "GRUSequence"]
+__all__ = ["FUSED_ACTIVATIONS", "Sequence", "gate_masks", "project", "project_input_grad",
+           "project_kernel_grad", "sigmoid", "tanh"]
 
 
 # ------------------------------------------------------------------------------ activations
 # Each activation writes act(x) into ``out`` (default: in place); each derivative is written in
 # terms of the activation's OUTPUT y (which the forward pass keeps) into ``out`` (default: new).
-def _tanh(x: Any, out: Any = None) -> Any:
+def tanh(x: Any, out: Any = None) -> Any:
+    """``tanh(x)`` into ``out`` (in place by default)."""
     return get_array_module(x).tanh(x, out=x if out is None else out)
 
 
-def _sigmoid(x: Any, out: Any = None) -> Any:
+def sigmoid(x: Any, out: Any = None) -> Any:
+    """``sigmoid(x)`` into ``out`` (in place by default)."""
     # sigmoid(x) = (1 + tanh(x / 2)) / 2: one transcendental call and no overflow for any x.
     xp = get_array_module(x)
     out = xp.multiply(x, 0.5, out=x if out is None else out)
@@ -79,7 +83,9 @@ def _tanh_grad(y: Any, out: Any = None) -> Any:
 
 def _sigmoid_grad(y: Any, out: Any = None) -> Any:
     xp = get_array_module(y)
-    out = xp.subtract(1, y, out=out)
+    if out is None or xp.may_share_memory(out, y):
+        return xp.multiply(y, 1 - y, out=out)
+    xp.subtract(1, y, out=out)
     out *= y
     return out
 
@@ -107,8 +113,8 @@ def _linear_grad(y: Any, out: Any = None) -> Any:
 
 # name -> (forward, derivative from the output)
 FUSED_ACTIVATIONS: dict[str, tuple[Any, Any]] = {
-    "tanh": (_tanh, _tanh_grad),
-    "sigmoid": (_sigmoid, _sigmoid_grad),
+    "tanh": (tanh, _tanh_grad),
+    "sigmoid": (sigmoid, _sigmoid_grad),
     "relu": (_relu, _relu_grad),
     "hard_sigmoid": (_hard_sigmoid, _hard_sigmoid_grad),
     "linear": (_linear, _linear_grad),
@@ -123,7 +129,7 @@ def _masks_per_gate(masks: Any) -> Any:
     return masks[None] if masks.ndim == 2 else masks
 
 
-def _gate_masks(masks: Any, gates: int) -> list[Any]:
+def gate_masks(masks: Any, gates: int) -> list[Any]:
     """One mask (or None) per gate."""
     if masks is None:
         return [None] * gates
@@ -135,7 +141,7 @@ def _flat(a: Any) -> Any:
     return a.reshape(-1, a.shape[-1])
 
 
-def _project(h: Any, kernel: Any, masks: Any, gates: int, out: Any) -> Any:
+def project(h: Any, kernel: Any, masks: Any, gates: int, out: Any) -> Any:
     """``out = h @ kernel``; with dropout masks, gate block g uses ``(h * mask_g) @ kernel_g``.
 
     ``h`` is ``(..., size)`` (all leading axes go through one matmul), ``kernel``
@@ -143,6 +149,8 @@ def _project(h: Any, kernel: Any, masks: Any, gates: int, out: Any) -> Any:
     """
     xp = get_array_module(h)
     if masks is None:
+        if h.ndim == 2:  # one step: the hot path
+            return xp.matmul(h, kernel, out=out)
         xp.matmul(_flat(h), kernel, out=_flat(out))
         return out
     if masks.shape[0] == 1:
@@ -156,9 +164,11 @@ def _project(h: Any, kernel: Any, masks: Any, gates: int, out: Any) -> Any:
     return out
 
 
-def _project_input_grad(grad: Any, kernel_t: Any, masks: Any, gates: int) -> Any:
-    """The gradient of ``_project`` with respect to ``h`` (``kernel_t`` is ``kernel.T``)."""
+def project_input_grad(grad: Any, kernel_t: Any, masks: Any, gates: int) -> Any:
+    """The gradient of ``project`` with respect to ``h`` (``kernel_t`` is ``kernel.T``)."""
     xp = get_array_module(grad)
+    if masks is None and grad.ndim == 2:  # one step: the hot path
+        return xp.matmul(grad, kernel_t)
     shape = (*grad.shape[:-1], kernel_t.shape[1])
     if masks is None:
         return xp.matmul(_flat(grad), kernel_t).reshape(shape)
@@ -174,8 +184,8 @@ def _project_input_grad(grad: Any, kernel_t: Any, masks: Any, gates: int) -> Any
     return total
 
 
-def _project_kernel_grad(h: Any, grad: Any, masks: Any, gates: int) -> Any:
-    """The gradient of ``_project`` with respect to the kernel, summed over all steps at once.
+def project_kernel_grad(h: Any, grad: Any, masks: Any, gates: int) -> Any:
+    """The gradient of ``project`` with respect to the kernel, summed over all steps at once.
 
     ``h`` is ``(time, batch, size)`` and ``grad`` ``(time, batch, gates*units)``: one matmul
     ``(size, time*batch) @ (time*batch, gates*units)``.
@@ -228,7 +238,7 @@ _POOL = _BufferPool()
 
 
 # ------------------------------------------------------------------------------ the shared loop
-class _Sequence(Function):
+class Sequence(Function):
     """Runs a recurrent cell over a whole sequence; subclasses give the cell's math.
 
     Inputs: ``x (batch, time, input_dim)``, the initial states (``n_states`` arrays of shape
@@ -243,6 +253,7 @@ class _Sequence(Function):
 
     gates = 1
     n_states = 1
+    overwrites_gates = False
 
     def __init__(self, activation: str, recurrent_activation: str, has_bias: bool, mask: Any,
                  go_backwards: bool, return_sequences: bool, zero_output_for_mask: bool,
@@ -255,9 +266,9 @@ class _Sequence(Function):
         self.go_backwards = go_backwards
         self.return_sequences = return_sequences
         self.zero_output_for_mask = zero_output_for_mask
-        self.dropout_mask = _masks_per_gate(dropout_mask)
-        self.recurrent_dropout_mask = _masks_per_gate(recurrent_dropout_mask)
+        self.given_masks = (_masks_per_gate(dropout_mask), _masks_per_gate(recurrent_dropout_mask))
         self.buffers: list[Any] = []
+        self.backward_runs = 0
 
     def _buffer(self, *shape: int) -> Any:
         """A work buffer of this op's dtype (from the pool; returned by ``release``)."""
@@ -288,11 +299,9 @@ class _Sequence(Function):
             None if w is None else self._internal(xp.asarray(w, dtype=dtype))
             for w in (kernel, recurrent_kernel, bias))
         input_bias = self._input_bias(bias)
-        if self.dropout_mask is not None:
-            self.dropout_mask = self._internal_masks(self.dropout_mask.astype(dtype, copy=False))
-        if self.recurrent_dropout_mask is not None:
-            self.recurrent_dropout_mask = self._internal_masks(
-                self.recurrent_dropout_mask.astype(dtype, copy=False))
+        self.dropout_mask, self.recurrent_dropout_mask = (
+            None if m is None else self._internal_masks(m.astype(dtype, copy=False))
+            for m in self.given_masks)
         self.step_mask = None
         if self.mask is not None:
             mask = self.mask.T[:, :, None]
@@ -318,7 +327,7 @@ class _Sequence(Function):
 
         # ONE matmul: every step's and every gate's input projection.
         zx = self._buffer(steps, batch, kernel.shape[1])
-        _project(xs, self._forward_weight(kernel_in), self.input_masks, self.gates, out=zx)
+        project(xs, self._forward_weight(kernel_in), self.input_masks, self.gates, out=zx)
 
         # states[k][t] is state k before step t (states[k][steps] is the final one).
         states = [self._buffer(steps + 1, batch, units) for _ in range(n)]
@@ -371,6 +380,10 @@ class _Sequence(Function):
 
     # -------------------------------------------------------------- backward
     def backward(self, grad_output: Any, *grad_states: Any) -> tuple[Any, ...]:
+        if self.backward_runs and self.overwrites_gates:
+            # A second walk of the graph (retain_graph): the first one overwrote the gates.
+            self.forward(*(getattr(value, "data", value) for value in self.inputs))
+        self.backward_runs += 1
         xp = get_array_module(grad_output)
         dtype, steps = self.dtype, self.steps
         grad_output = grad_output.astype(dtype, copy=False)
@@ -380,8 +393,9 @@ class _Sequence(Function):
         else:
             grad_seq, grad_last = None, grad_output
         d_states = [g.astype(dtype, copy=True) for g in grad_states]
-        # grad_zx[t]: the gradient of step t's input pre-activations (filled step by step).
-        self.grad_zx = self._buffer(*self.zx.shape)
+        # grad_zx[t]: the gradient of step t's input pre-activations (filled step by step). A
+        # cell whose step t no longer needs zx[t] once it has written grad_zx[t] shares the buffer.
+        self.grad_zx = self.zx if self.overwrites_gates else self._buffer(*self.zx.shape)
         # contiguous transposes: every step multiplies by recurrent_kernel.T
         self.recurrent_kernel_t = xp.ascontiguousarray(self.recurrent_kernel.T)
         self._prepare_backward()
@@ -393,10 +407,9 @@ class _Sequence(Function):
             if carried_output is not None:
                 d_out = carried_output if d_out is None else d_out + carried_output
             if self.step_mask is None:
-                d_new = list(d_states)
                 if d_out is not None:
-                    d_new[0] = d_new[0] + d_out
-                d_states = self._step_backward(t, d_new)
+                    d_states[0] += d_out  # d_states are this pass's own arrays
+                d_states = self._step_backward(t, d_states)
                 continue
             keep = self.step_mask[t]
             d_new = [xp.where(keep, d, 0) for d in d_states]
@@ -412,13 +425,13 @@ class _Sequence(Function):
         need_bias = self.has_bias and need[n + 3]
         grad_x = grad_kernel = input_bias_grad = None
         if need[0]:
-            grad_xs = _project_input_grad(self.grad_zx, self.kernel.T, self.dropout_mask, self.gates)
+            grad_xs = project_input_grad(self.grad_zx, self.kernel.T, self.dropout_mask, self.gates)
             if self.go_backwards:
                 grad_xs = grad_xs[::-1]
             grad_x = grad_xs.transpose(1, 0, 2)
         if need[n + 1] or need_bias:
             # ONE matmul over all steps; with an input bias its last row is the bias gradient.
-            grad_kernel = _project_kernel_grad(self.xs, self.grad_zx, self.input_masks, self.gates)
+            grad_kernel = project_kernel_grad(self.xs, self.grad_zx, self.input_masks, self.gates)
             if self.xs.shape[-1] > self.kernel.shape[0]:
                 grad_kernel, input_bias_grad = grad_kernel[:-1], grad_kernel[-1]
         grad_recurrent, grad_bias = self._weight_grads(need[n + 2], need_bias, input_bias_grad)
@@ -450,285 +463,3 @@ class _Sequence(Function):
     def _hidden_before(self) -> Any:
         """h before every step, ``(time, batch, units)``."""
         return self.states[0][:-1]
-
-
-# ------------------------------------------------------------------------------ SimpleRNN
-class SimpleRNNSequence(_Sequence):
-    """``h_t = activation(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)`` over a sequence."""
-
-    gates = 1
-    n_states = 1
-
-    def _setup(self, bias: Any) -> None:
-        self.buffer = self.xp.empty((self.batch, self.units), dtype=self.dtype)
-
-    def _step(self, t: int, zx: Any, previous: list[Any], out: list[Any] | None) -> list[Any]:
-        a = zx[t]
-        a += _project(previous[0], self.recurrent_kernel, self.recurrent_dropout_mask, 1,
-                      out=self.buffer)
-        self.act(a)  # zx[t] now holds the new h (the backward pass needs it)
-        if out is not None:
-            out[0][...] = a
-        return [a]
-
-    def _step_backward(self, t: int, d_new: list[Any]) -> list[Any]:
-        da = self.act_grad(self.zx[t], out=self.grad_zx[t])
-        da *= d_new[0]
-        return [_project_input_grad(da, self.recurrent_kernel_t, self.recurrent_dropout_mask, 1)]
-
-    def _weight_grads(self, need_recurrent: bool, need_bias: bool,
-                      input_bias_grad: Any) -> tuple[Any, Any]:
-        grad_recurrent = (_project_kernel_grad(self._hidden_before(), self.grad_zx,
-                                               self.recurrent_dropout_mask, 1)
-                          if need_recurrent else None)
-        return grad_recurrent, input_bias_grad
-
-
-# ------------------------------------------------------------------------------ LSTM
-class LSTMSequence(_Sequence):
-    """Keras's LSTM (gates ``i, f, c, o``) over a sequence; states ``(h, c)``.
-
-    ``z = x_t @ kernel + h @ recurrent_kernel + bias``; ``i, f, o = rec_act(z_i, z_f, z_o)``,
-    ``g = act(z_c)``; ``c' = f * c + i * g``; ``h' = o * act(c')``.
-
-    Two layout choices keep the per-step work small:
-
-    * the gate columns are stored ``i, f, o, c`` internally, so one call activates the three
-      gates (the weights are permuted on the way in, their gradients on the way out);
-    * with the sigmoid, ``sigmoid(z) = (1 + tanh(z / 2)) / 2``, and the forward pass multiplies
-      by weights whose i, f, o columns are halved: one ``tanh`` then covers all four gates
-      (with a tanh activation) and no separate ``z / 2`` pass is needed. The backward pass uses
-      the original weights (the gradients are those of the unscaled pre-activations).
-    """
-
-    gates = 4
-    n_states = 2
-
-    def _internal(self, weight: Any) -> Any:
-        if weight is None:
-            return None
-        xp = get_array_module(weight)
-        i, f, c, o = xp.split(weight, 4, axis=-1)
-        return xp.concatenate([i, f, o, c], axis=-1)
-
-    def _internal_masks(self, masks: Any) -> Any:
-        return masks if masks.shape[0] == 1 else masks[[0, 1, 3, 2]]
-
-    def _forward_weight(self, weight: Any) -> Any:
-        if self.rec_act is not _sigmoid:
-            return weight
-        halved = weight.copy()
-        halved[..., : 3 * self.units] *= 0.5
-        return halved
-
-    def _setup(self, bias: Any) -> None:
-        xp = self.xp
-        self.forward_recurrent = self._forward_weight(self.recurrent_kernel)
-        self.buffer = xp.empty((self.batch, 4 * self.units), dtype=self.dtype)
-        self.scratch = xp.empty((self.batch, self.units), dtype=self.dtype)
-        self.act_c = self._buffer(self.steps, self.batch, self.units)
-
-    def _activate(self, z: Any) -> None:
-        """Apply the gates' activations to the pre-activations ``z`` in place."""
-        u = self.units
-        gates = z[:, : 3 * u]
-        if self.rec_act is _sigmoid:  # z holds z / 2 for i, f, o
-            if self.act is _tanh:
-                _tanh(z)
-            else:
-                _tanh(gates)
-                self.act(z[:, 3 * u:])
-            gates *= 0.5
-            gates += 0.5
-        else:
-            self.rec_act(gates)
-            self.act(z[:, 3 * u:])
-
-    def _step(self, t: int, zx: Any, previous: list[Any], out: list[Any] | None) -> list[Any]:
-        xp, u = self.xp, self.units
-        h, c = previous
-        z = zx[t]
-        z += _project(h, self.forward_recurrent, self.recurrent_dropout_mask, 4, out=self.buffer)
-        self._activate(z)
-        i, f, o, g = z[:, :u], z[:, u: 2 * u], z[:, 2 * u: 3 * u], z[:, 3 * u:]
-        if out is None:
-            new_h, new_c = xp.empty_like(h), xp.empty_like(c)
-        else:
-            new_h, new_c = out
-        xp.multiply(f, c, out=new_c)
-        new_c += xp.multiply(i, g, out=self.scratch)
-        act_c = self.act(new_c, out=self.act_c[t])
-        xp.multiply(o, act_c, out=new_h)
-        return [new_h, new_c]
-
-    def _prepare_backward(self) -> None:
-        self.scratch = self.xp.empty((self.batch, self.units), dtype=self.dtype)
-        self.upstream = self.xp.empty((self.batch, 4 * self.units), dtype=self.dtype)
-
-    def _step_backward(self, t: int, d_new: list[Any]) -> list[Any]:
-        xp, u = self.xp, self.units
-        dh, dc = d_new  # both owned by this pass: updated in place
-        gates = self.zx[t]
-        i, f, o, g = gates[:, :u], gates[:, u: 2 * u], gates[:, 2 * u: 3 * u], gates[:, 3 * u:]
-        act_c = self.act_c[t]
-        scratch, upstream = self.scratch, self.upstream
-        # h' = o * act(c'): the gradient reaching c' adds to the one carried from step t + 1
-        self.act_grad(act_c, out=scratch)
-        scratch *= o
-        scratch *= dh
-        dc += scratch
-        # the gradient of each gate's output ...
-        xp.multiply(dc, g, out=upstream[:, :u])  # i
-        xp.multiply(dc, self.states[1][t], out=upstream[:, u: 2 * u])  # f
-        xp.multiply(dh, act_c, out=upstream[:, 2 * u: 3 * u])  # o
-        xp.multiply(dc, i, out=upstream[:, 3 * u:])  # g
-        # ... times the activation's derivative gives the pre-activations' gradient
-        dz = self.grad_zx[t]
-        self.rec_act_grad(gates[:, : 3 * u], out=dz[:, : 3 * u])
-        self.act_grad(g, out=dz[:, 3 * u:])
-        dz *= upstream
-        dh_previous = _project_input_grad(dz, self.recurrent_kernel_t, self.recurrent_dropout_mask, 4)
-        dc *= f
-        return [dh_previous, dc]
-
-    def _weight_grads(self, need_recurrent: bool, need_bias: bool,
-                      input_bias_grad: Any) -> tuple[Any, Any]:
-        grad_recurrent = (_project_kernel_grad(self._hidden_before(), self.grad_zx,
-                                               self.recurrent_dropout_mask, 4)
-                          if need_recurrent else None)
-        return grad_recurrent, input_bias_grad
-
-
-# ------------------------------------------------------------------------------ GRU
-class GRUSequence(_Sequence):
-    """Keras's GRU (gates ``z, r, h``) over a sequence; one state ``h``.
-
-    ``reset_after=True`` (bias ``(2, 3*units)``: input bias, recurrent bias)::
-
-        inner = h @ recurrent_kernel + recurrent_bias
-        z, r = rec_act(x_z + inner_z), rec_act(x_r + inner_r)
-        hh = act(x_h + r * inner_h)
-
-    ``reset_after=False`` (bias ``(3*units,)``, added to the input projection only)::
-
-        z, r = rec_act(x_z + h @ R_z), rec_act(x_r + h @ R_r)
-        hh = act(x_h + (r * h) @ R_h)
-
-    and in both ``h' = z * h + (1 - z) * hh``. With recurrent dropout each gate's ``h`` is
-    ``h * mask_gate``, as in Keras.
-    """
-
-    gates = 3
-    n_states = 1
-
-    def __init__(self, *args: Any, reset_after: bool = True, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.reset_after = reset_after
-
-    def _input_bias(self, bias: Any) -> Any:
-        if bias is None:
-            return None
-        return bias[0] if self.reset_after else bias
-
-    def _setup(self, bias: Any) -> None:
-        u, xp = self.units, self.xp
-        self.recurrent_bias = bias[1] if (bias is not None and self.reset_after) else None
-        masks = _gate_masks(self.recurrent_dropout_mask, 3)
-        self.h_mask = masks[2]
-        if self.reset_after:
-            self.inner = self._buffer(self.steps, self.batch, 3 * u)
-        else:
-            rm = self.recurrent_dropout_mask
-            self.zr_masks = None if rm is None else (rm if rm.shape[0] == 1 else rm[:2])
-            self.kernel_zr = xp.ascontiguousarray(self.recurrent_kernel[:, : 2 * u])
-            self.kernel_h = xp.ascontiguousarray(self.recurrent_kernel[:, 2 * u:])
-            self.buffer = xp.empty((self.batch, 2 * u), dtype=self.dtype)
-            self.reset_h = self._buffer(self.steps, self.batch, u)
-
-    def _step(self, t: int, zx: Any, previous: list[Any], out: list[Any] | None) -> list[Any]:
-        xp, u = self.xp, self.units
-        (h,) = previous
-        a = zx[t]
-        if self.reset_after:
-            inner = self.inner[t]
-            _project(h, self.recurrent_kernel, self.recurrent_dropout_mask, 3, out=inner)
-            if self.recurrent_bias is not None:
-                inner += self.recurrent_bias
-            a[:, : 2 * u] += inner[:, : 2 * u]
-            self.rec_act(a[:, : 2 * u])
-            r = a[:, u: 2 * u]
-            a[:, 2 * u:] += r * inner[:, 2 * u:]
-        else:
-            a[:, : 2 * u] += _project(h, self.kernel_zr, self.zr_masks, 2, out=self.buffer)
-            self.rec_act(a[:, : 2 * u])
-            r = a[:, u: 2 * u]
-            reset_h = self.reset_h[t]
-            xp.multiply(r, h if self.h_mask is None else h * self.h_mask, out=reset_h)
-            a[:, 2 * u:] += xp.matmul(reset_h, self.kernel_h)
-        self.act(a[:, 2 * u:])
-        z, hh = a[:, :u], a[:, 2 * u:]
-        new_h = xp.empty_like(h) if out is None else out[0]
-        xp.subtract(h, hh, out=new_h)  # h' = hh + z * (h - hh)
-        new_h *= z
-        new_h += hh
-        return [new_h]
-
-    def _prepare_backward(self) -> None:
-        if self.reset_after:
-            # the recurrent pre-activations' gradients (they differ from grad_zx for h only)
-            self.grad_inner = self._buffer(*self.inner.shape)
-        else:
-            self.kernel_h_t = self.xp.ascontiguousarray(self.kernel_h.T)
-            self.kernel_zr_t = self.xp.ascontiguousarray(self.kernel_zr.T)
-
-    def _step_backward(self, t: int, d_new: list[Any]) -> list[Any]:
-        xp, u = self.xp, self.units
-        (dh,) = d_new
-        a = self.zx[t]
-        z, r, hh = a[:, :u], a[:, u: 2 * u], a[:, 2 * u:]
-        h = self.states[0][t]
-        dz = self.grad_zx[t]
-        d_hh = dh * (1 - z) * self.act_grad(hh)
-        dz[:, 2 * u:] = d_hh
-        xp.multiply(dh * (h - hh), self.rec_act_grad(z), out=dz[:, :u])
-        dh_previous = dh * z
-        if self.reset_after:
-            inner = self.inner[t]
-            xp.multiply(d_hh * inner[:, 2 * u:], self.rec_act_grad(r), out=dz[:, u: 2 * u])
-            # the recurrent pre-activations' gradient: equal to dz for z and r, d_hh * r for h
-            d_inner = self.grad_inner[t]
-            d_inner[...] = dz
-            d_inner[:, 2 * u:] *= r
-            dh_previous += _project_input_grad(d_inner, self.recurrent_kernel_t,
-                                               self.recurrent_dropout_mask, 3)
-        else:
-            d_reset_h = xp.matmul(d_hh, self.kernel_h_t)
-            h_used = h if self.h_mask is None else h * self.h_mask
-            xp.multiply(d_reset_h * h_used, self.rec_act_grad(r), out=dz[:, u: 2 * u])
-            d_h_part = d_reset_h * r
-            if self.h_mask is not None:
-                d_h_part *= self.h_mask
-            dh_previous += d_h_part
-            dh_previous += _project_input_grad(dz[:, : 2 * u], self.kernel_zr_t, self.zr_masks, 2)
-        return [dh_previous]
-
-    def _weight_grads(self, need_recurrent: bool, need_bias: bool,
-                      input_bias_grad: Any) -> tuple[Any, Any]:
-        xp, u = self.xp, self.units
-        h_before = self._hidden_before()
-        grad_recurrent = grad_bias = None
-        if self.reset_after:
-            if need_recurrent:
-                grad_recurrent = _project_kernel_grad(h_before, self.grad_inner,
-                                                      self.recurrent_dropout_mask, 3)
-            if need_bias:
-                grad_bias = xp.stack([input_bias_grad, self.grad_inner.sum(axis=(0, 1))])
-        else:
-            if need_recurrent:
-                grad_recurrent = xp.empty((u, 3 * u), dtype=self.dtype)
-                grad_recurrent[:, : 2 * u] = _project_kernel_grad(
-                    h_before, self.grad_zx[..., : 2 * u], self.zr_masks, 2)
-                grad_recurrent[:, 2 * u:] = _project_kernel_grad(
-                    self.reset_h, self.grad_zx[..., 2 * u:], None, 1)
-            grad_bias = input_bias_grad
-        return grad_recurrent, grad_bias

@@ -5,7 +5,7 @@ ops over the time axis, with Keras's masking and ``go_backwards`` semantics; aut
 backpropagates through time by itself. It is what ``layers.RNN`` uses for arbitrary cells.
 
 ``simple_rnn``, ``lstm`` and ``gru`` compute a whole layer's sequence as one fused op with a
-hand-written backward pass (see ``ops/_recurrent_kernels.py``): one matmul projects the inputs of
+hand-written backward pass (see ``ops/_recurrent_kernels.py`` and ``_recurrent_cells.py``): one matmul projects the inputs of
 all time steps and gates, one matmul per step adds the recurrent projection, and the backward
 pass gets the weight gradients with one matmul over all steps. They use Keras's weight layouts
 and gate orders, so a Keras layer's weights plug in unchanged:
@@ -35,9 +35,8 @@ import numpy as np
 from scratchdl.autograd.mode import is_grad_enabled
 from scratchdl.autograd.tensor import Tensor, as_tensor
 from scratchdl.backend import get_array_module
-from scratchdl.ops._recurrent_kernels import (
-    FUSED_ACTIVATIONS, GRUSequence, LSTMSequence, SimpleRNNSequence,
-)
+from scratchdl.ops._recurrent_cells import GRUSequence, LSTMSequence, SimpleRNNSequence
+from scratchdl.ops._recurrent_kernels import FUSED_ACTIVATIONS
 from scratchdl.ops.activation import hard_sigmoid as _hard_sigmoid_op
 from scratchdl.ops.activation import relu as _relu_op
 from scratchdl.ops.activation import sigmoid as _sigmoid_op
@@ -46,7 +45,7 @@ from scratchdl.ops.elementwise import tanh as _tanh_op
 from scratchdl.ops.linalg import matmul
 from scratchdl.ops.shape import concatenate, expand_dims, reshape, split, stack
 
-__all__ = ["rnn", "simple_rnn", "lstm", "gru"]
+__all__ = ["gru", "lstm", "rnn", "simple_rnn"]
 
 # ------------------------------------------------------------------------------ the generic loop
 def rnn(

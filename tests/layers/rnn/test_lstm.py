@@ -110,13 +110,13 @@ def test_lstm_cell_step_matches_keras(implementation_kwargs: dict[str, Any]) -> 
     cell = layers.LSTMCell(U, **implementation_kwargs)
     keras_cell = keras.layers.LSTMCell(U, **implementation_kwargs)
     x = RNG.standard_normal((B, D)).astype(np.float32)
-    h, states = cell(Tensor(x), [Tensor(H0), Tensor(C0)])
+    cell(Tensor(x), [Tensor(H0), Tensor(C0)])
     keras_cell(torch.from_numpy(x), [torch.from_numpy(H0), torch.from_numpy(C0)])
     cell.set_weights(keras_cell.get_weights())
     inputs = [Tensor(a.copy(), requires_grad=True) for a in (x, H0, C0)]
-    h, (h_state, c_state) = cell(inputs[0], inputs[1:])
+    h, (_, c_state) = cell(inputs[0], inputs[1:])
     torch_inputs = [torch.from_numpy(a.copy()).requires_grad_() for a in (x, H0, C0)]
-    kh, (kh_state, kc_state) = keras_cell(torch_inputs[0], torch_inputs[1:])
+    kh, (_, kc_state) = keras_cell(torch_inputs[0], torch_inputs[1:])
     np.testing.assert_allclose(h.numpy(), to_numpy(kh), atol=1e-6)
     np.testing.assert_allclose(c_state.numpy(), to_numpy(kc_state), atol=1e-6)
     (h.sum() + 2 * c_state.sum()).backward()

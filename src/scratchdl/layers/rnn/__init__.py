@@ -9,5 +9,15 @@ from scratchdl.layers.rnn.simple_rnn import SimpleRNN, SimpleRNNCell
 from scratchdl.layers.rnn.stacked_rnn_cells import StackedRNNCells
 from scratchdl.layers.rnn.time_distributed import TimeDistributed
 
-__all__ = ["Bidirectional", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNN",
-           "SimpleRNNCell", "StackedRNNCells", "TimeDistributed"]
+__all__ = [
+           "GRU",
+           "LSTM",
+           "RNN",
+           "Bidirectional",
+           "GRUCell",
+           "LSTMCell",
+           "SimpleRNN",
+           "SimpleRNNCell",
+           "StackedRNNCells",
+           "TimeDistributed",
+]

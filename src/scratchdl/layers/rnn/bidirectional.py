@@ -16,7 +16,7 @@ _MERGE_MODES = ("sum", "mul", "ave", "concat", None)
 
 
 def _removeprefix(name: str, prefix: str) -> str:
-    return name[len(prefix):] if name.startswith(prefix) else name
+    return name.removeprefix(prefix)
 
 
 class Bidirectional(Layer):
@@ -46,7 +46,10 @@ class Bidirectional(Layer):
 
     def __init__(self, layer: Layer, merge_mode: str | None = "concat", weights: Any = None,
                  backward_layer: Layer | None = None, **kwargs: Any) -> None:
-        from scratchdl.models.layer_serialization import deserialize_layer, serialize_layer
+        from scratchdl.models.layer_serialization import (
+            deserialize_layer,
+            serialize_layer,
+        )
 
         if not isinstance(layer, Layer):
             raise ValueError(
@@ -64,12 +67,12 @@ class Bidirectional(Layer):
             )
         super().__init__(**kwargs)
         config = serialize_layer(layer)
-        config["config"]["name"] = f"forward_{_removeprefix(layer.name, 'forward_')}"
+        config["config"]["name"] = f"forward_{layer.name.removeprefix('forward_')}"
         self.forward_layer = deserialize_layer(config)
         if backward_layer is None:
             config = serialize_layer(layer)
             config["config"]["go_backwards"] = True
-            config["config"]["name"] = f"backward_{_removeprefix(layer.name, 'backward_')}"
+            config["config"]["name"] = f"backward_{layer.name.removeprefix('backward_')}"
             self.backward_layer = deserialize_layer(config)
         else:
             self.backward_layer = backward_layer

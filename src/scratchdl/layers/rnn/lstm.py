@@ -24,7 +24,7 @@ from scratchdl.layers.rnn.dropout_rnn_cell import DropoutRNNCell, masked_matmul
 from scratchdl.layers.rnn.rnn import RNN, cell_property
 from scratchdl.layers.rnn.simple_rnn import check_units, clip_rate
 
-__all__ = ["LSTMCell", "LSTM"]
+__all__ = ["LSTM", "LSTMCell"]
 
 
 class _UnitForgetBias:
@@ -144,7 +144,7 @@ class LSTMCell(Layer, DropoutRNNCell):
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
         """``(batch, units)`` for the output and for each state (states given as a list)."""
-        state = (tuple(input_shape)[0], self.units)
+        state = (next(iter(input_shape)), self.units)
         return (state, [state] * 2)
 
     def get_initial_state(self, batch_size: int | None = None) -> list[Tensor]:

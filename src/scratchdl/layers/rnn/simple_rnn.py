@@ -16,7 +16,7 @@ from scratchdl.layers.layer import Layer
 from scratchdl.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 from scratchdl.layers.rnn.rnn import RNN, cell_property
 
-__all__ = ["SimpleRNNCell", "SimpleRNN"]
+__all__ = ["SimpleRNN", "SimpleRNNCell"]
 
 
 def check_units(units: Any) -> int:
@@ -124,7 +124,7 @@ class SimpleRNNCell(Layer, DropoutRNNCell):
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
         """``(batch, units)`` for the output and for each state (states given as a list)."""
-        state = (tuple(input_shape)[0], self.units)
+        state = (next(iter(input_shape)), self.units)
         return (state, [state] * 1)
 
     def get_initial_state(self, batch_size: int | None = None) -> list[Tensor]:

@@ -1,0 +1,308 @@
+"""The fused recurrent cells: SimpleRNN, LSTM and GRU sequences (see ``_recurrent_kernels``).
+
+Each class gives one cell's math to the shared sequence loop: ``_step`` (one step forward, in
+place in preallocated buffers), ``_step_backward`` (one step back) and ``_weight_grads`` (the
+recurrent kernel's gradient in one matmul over all steps).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scratchdl.backend import get_array_module
+from scratchdl.ops._recurrent_kernels import (
+    Sequence,
+    gate_masks,
+    project,
+    project_input_grad,
+    project_kernel_grad,
+    sigmoid,
+    tanh,
+)
+
+__all__ = ["GRUSequence", "LSTMSequence", "SimpleRNNSequence"]
+
+
+# ------------------------------------------------------------------------------ SimpleRNN
+class SimpleRNNSequence(Sequence):
+    """``h_t = activation(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)`` over a sequence."""
+
+    gates = 1
+    n_states = 1
+    overwrites_gates = True
+
+    def _setup(self, bias: Any) -> None:
+        self.buffer = self.xp.empty((self.batch, self.units), dtype=self.dtype)
+
+    def _step(self, t: int, zx: Any, previous: list[Any], out: list[Any] | None) -> list[Any]:
+        a = zx[t]
+        a += project(previous[0], self.recurrent_kernel, self.recurrent_dropout_mask, 1,
+                      out=self.buffer)
+        self.act(a)  # zx[t] now holds the new h (the backward pass needs it)
+        if out is not None:
+            out[0][...] = a
+        return [a]
+
+    def _step_backward(self, t: int, d_new: list[Any]) -> list[Any]:
+        da = self.act_grad(self.zx[t], out=self.grad_zx[t])
+        da *= d_new[0]
+        return [project_input_grad(da, self.recurrent_kernel_t, self.recurrent_dropout_mask, 1)]
+
+    def _weight_grads(self, need_recurrent: bool, need_bias: bool,
+                      input_bias_grad: Any) -> tuple[Any, Any]:
+        grad_recurrent = (project_kernel_grad(self._hidden_before(), self.grad_zx,
+                                               self.recurrent_dropout_mask, 1)
+                          if need_recurrent else None)
+        return grad_recurrent, input_bias_grad
+
+
+# ------------------------------------------------------------------------------ LSTM
+class LSTMSequence(Sequence):
+    """Keras's LSTM (gates ``i, f, c, o``) over a sequence; states ``(h, c)``.
+
+    ``z = x_t @ kernel + h @ recurrent_kernel + bias``; ``i, f, o = rec_act(z_i, z_f, z_o)``,
+    ``g = act(z_c)``; ``c' = f * c + i * g``; ``h' = o * act(c')``.
+
+    Two layout choices keep the per-step work small:
+
+    * the gate columns are stored ``i, f, o, c`` internally, so one call activates the three
+      gates (the weights are permuted on the way in, their gradients on the way out);
+    * with the sigmoid, ``sigmoid(z) = (1 + tanh(z / 2)) / 2``, and the forward pass multiplies
+      by weights whose i, f, o columns are halved: one ``tanh`` then covers all four gates
+      (with a tanh activation) and no separate ``z / 2`` pass is needed. The backward pass uses
+      the original weights (the gradients are those of the unscaled pre-activations).
+    """
+
+    gates = 4
+    n_states = 2
+    overwrites_gates = True
+
+    def _internal(self, weight: Any) -> Any:
+        if weight is None:
+            return None
+        xp = get_array_module(weight)
+        i, f, c, o = xp.split(weight, 4, axis=-1)
+        return xp.concatenate([i, f, o, c], axis=-1)
+
+    def _internal_masks(self, masks: Any) -> Any:
+        return masks if masks.shape[0] == 1 else masks[[0, 1, 3, 2]]
+
+    def _forward_weight(self, weight: Any) -> Any:
+        if self.rec_act is not sigmoid:
+            return weight
+        halved = weight.copy()
+        halved[..., : 3 * self.units] *= 0.5
+        return halved
+
+    def _setup(self, bias: Any) -> None:
+        xp = self.xp
+        self.forward_recurrent = self._forward_weight(self.recurrent_kernel)
+        self.buffer = xp.empty((self.batch, 4 * self.units), dtype=self.dtype)
+        self.scratch = xp.empty((self.batch, self.units), dtype=self.dtype)
+        self.act_c = self._buffer(self.steps, self.batch, self.units)
+
+    def _activate(self, z: Any) -> None:
+        """Apply the gates' activations to the pre-activations ``z`` in place."""
+        u = self.units
+        gates = z[:, : 3 * u]
+        if self.rec_act is sigmoid:  # z holds z / 2 for i, f, o
+            if self.act is tanh:
+                tanh(z)
+            else:
+                tanh(gates)
+                self.act(z[:, 3 * u:])
+            gates *= 0.5
+            gates += 0.5
+        else:
+            self.rec_act(gates)
+            self.act(z[:, 3 * u:])
+
+    def _step(self, t: int, zx: Any, previous: list[Any], out: list[Any] | None) -> list[Any]:
+        xp, u = self.xp, self.units
+        h, c = previous
+        z = zx[t]
+        z += project(h, self.forward_recurrent, self.recurrent_dropout_mask, 4, out=self.buffer)
+        self._activate(z)
+        i, f, o, g = z[:, :u], z[:, u: 2 * u], z[:, 2 * u: 3 * u], z[:, 3 * u:]
+        if out is None:
+            new_h, new_c = xp.empty_like(h), xp.empty_like(c)
+        else:
+            new_h, new_c = out
+        xp.multiply(f, c, out=new_c)
+        new_c += xp.multiply(i, g, out=self.scratch)
+        act_c = self.act(new_c, out=self.act_c[t])
+        xp.multiply(o, act_c, out=new_h)
+        return [new_h, new_c]
+
+    def _prepare_backward(self) -> None:
+        self.scratch = self.xp.empty((self.batch, self.units), dtype=self.dtype)
+        self.upstream = self.xp.empty((self.batch, 4 * self.units), dtype=self.dtype)
+
+    def _step_backward(self, t: int, d_new: list[Any]) -> list[Any]:
+        xp, u = self.xp, self.units
+        dh, dc = d_new  # both owned by this pass: updated in place
+        gates = self.zx[t]
+        i, f, o, g = gates[:, :u], gates[:, u: 2 * u], gates[:, 2 * u: 3 * u], gates[:, 3 * u:]
+        act_c = self.act_c[t]
+        scratch, upstream = self.scratch, self.upstream
+        # h' = o * act(c'): the gradient reaching c' adds to the one carried from step t + 1
+        self.act_grad(act_c, out=scratch)
+        scratch *= o
+        scratch *= dh
+        dc += scratch
+        # the gradient of each gate's output ...
+        xp.multiply(dc, g, out=upstream[:, :u])  # i
+        xp.multiply(dc, self.states[1][t], out=upstream[:, u: 2 * u])  # f
+        xp.multiply(dh, act_c, out=upstream[:, 2 * u: 3 * u])  # o
+        xp.multiply(dc, i, out=upstream[:, 3 * u:])  # g
+        dc *= f  # the gradient reaching c_{t-1}
+        # ... times the activation's derivative gives the pre-activations' gradient, written
+        # over the gates (grad_zx is zx: step t's gates are not needed any more)
+        dz = self.grad_zx[t]
+        self.rec_act_grad(gates[:, : 3 * u], out=dz[:, : 3 * u])
+        self.act_grad(g, out=dz[:, 3 * u:])
+        dz *= upstream
+        dh_previous = project_input_grad(dz, self.recurrent_kernel_t, self.recurrent_dropout_mask, 4)
+        return [dh_previous, dc]
+
+    def _weight_grads(self, need_recurrent: bool, need_bias: bool,
+                      input_bias_grad: Any) -> tuple[Any, Any]:
+        grad_recurrent = (project_kernel_grad(self._hidden_before(), self.grad_zx,
+                                               self.recurrent_dropout_mask, 4)
+                          if need_recurrent else None)
+        return grad_recurrent, input_bias_grad
+
+
+# ------------------------------------------------------------------------------ GRU
+class GRUSequence(Sequence):
+    """Keras's GRU (gates ``z, r, h``) over a sequence; one state ``h``.
+
+    ``reset_after=True`` (bias ``(2, 3*units)``: input bias, recurrent bias)::
+
+        inner = h @ recurrent_kernel + recurrent_bias
+        z, r = rec_act(x_z + inner_z), rec_act(x_r + inner_r)
+        hh = act(x_h + r * inner_h)
+
+    ``reset_after=False`` (bias ``(3*units,)``, added to the input projection only)::
+
+        z, r = rec_act(x_z + h @ R_z), rec_act(x_r + h @ R_r)
+        hh = act(x_h + (r * h) @ R_h)
+
+    and in both ``h' = z * h + (1 - z) * hh``. With recurrent dropout each gate's ``h`` is
+    ``h * mask_gate``, as in Keras.
+    """
+
+    gates = 3
+    n_states = 1
+
+    def __init__(self, *args: Any, reset_after: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reset_after = reset_after
+
+    def _input_bias(self, bias: Any) -> Any:
+        if bias is None:
+            return None
+        return bias[0] if self.reset_after else bias
+
+    def _setup(self, bias: Any) -> None:
+        u, xp = self.units, self.xp
+        self.recurrent_bias = bias[1] if (bias is not None and self.reset_after) else None
+        masks = gate_masks(self.recurrent_dropout_mask, 3)
+        self.h_mask = masks[2]
+        if self.reset_after:
+            self.inner = self._buffer(self.steps, self.batch, 3 * u)
+        else:
+            rm = self.recurrent_dropout_mask
+            self.zr_masks = None if rm is None else (rm if rm.shape[0] == 1 else rm[:2])
+            self.kernel_zr = xp.ascontiguousarray(self.recurrent_kernel[:, : 2 * u])
+            self.kernel_h = xp.ascontiguousarray(self.recurrent_kernel[:, 2 * u:])
+            self.buffer = xp.empty((self.batch, 2 * u), dtype=self.dtype)
+            self.reset_h = self._buffer(self.steps, self.batch, u)
+
+    def _step(self, t: int, zx: Any, previous: list[Any], out: list[Any] | None) -> list[Any]:
+        xp, u = self.xp, self.units
+        (h,) = previous
+        a = zx[t]
+        if self.reset_after:
+            inner = self.inner[t]
+            project(h, self.recurrent_kernel, self.recurrent_dropout_mask, 3, out=inner)
+            if self.recurrent_bias is not None:
+                inner += self.recurrent_bias
+            a[:, : 2 * u] += inner[:, : 2 * u]
+            self.rec_act(a[:, : 2 * u])
+            r = a[:, u: 2 * u]
+            a[:, 2 * u:] += r * inner[:, 2 * u:]
+        else:
+            a[:, : 2 * u] += project(h, self.kernel_zr, self.zr_masks, 2, out=self.buffer)
+            self.rec_act(a[:, : 2 * u])
+            r = a[:, u: 2 * u]
+            reset_h = self.reset_h[t]
+            xp.multiply(r, h if self.h_mask is None else h * self.h_mask, out=reset_h)
+            a[:, 2 * u:] += xp.matmul(reset_h, self.kernel_h)
+        self.act(a[:, 2 * u:])
+        z, hh = a[:, :u], a[:, 2 * u:]
+        new_h = xp.empty_like(h) if out is None else out[0]
+        xp.subtract(h, hh, out=new_h)  # h' = hh + z * (h - hh)
+        new_h *= z
+        new_h += hh
+        return [new_h]
+
+    def _prepare_backward(self) -> None:
+        if self.reset_after:
+            # the recurrent pre-activations' gradients (they differ from grad_zx for h only)
+            self.grad_inner = self._buffer(*self.inner.shape)
+        else:
+            self.kernel_h_t = self.xp.ascontiguousarray(self.kernel_h.T)
+            self.kernel_zr_t = self.xp.ascontiguousarray(self.kernel_zr.T)
+
+    def _step_backward(self, t: int, d_new: list[Any]) -> list[Any]:
+        xp, u = self.xp, self.units
+        (dh,) = d_new
+        a = self.zx[t]
+        z, r, hh = a[:, :u], a[:, u: 2 * u], a[:, 2 * u:]
+        h = self.states[0][t]
+        dz = self.grad_zx[t]
+        d_hh = dh * (1 - z) * self.act_grad(hh)
+        dz[:, 2 * u:] = d_hh
+        xp.multiply(dh * (h - hh), self.rec_act_grad(z), out=dz[:, :u])
+        dh_previous = dh * z
+        if self.reset_after:
+            inner = self.inner[t]
+            xp.multiply(d_hh * inner[:, 2 * u:], self.rec_act_grad(r), out=dz[:, u: 2 * u])
+            # the recurrent pre-activations' gradient: equal to dz for z and r, d_hh * r for h
+            d_inner = self.grad_inner[t]
+            d_inner[...] = dz
+            d_inner[:, 2 * u:] *= r
+            dh_previous += project_input_grad(d_inner, self.recurrent_kernel_t,
+                                               self.recurrent_dropout_mask, 3)
+        else:
+            d_reset_h = xp.matmul(d_hh, self.kernel_h_t)
+            h_used = h if self.h_mask is None else h * self.h_mask
+            xp.multiply(d_reset_h * h_used, self.rec_act_grad(r), out=dz[:, u: 2 * u])
+            d_h_part = d_reset_h * r
+            if self.h_mask is not None:
+                d_h_part *= self.h_mask
+            dh_previous += d_h_part
+            dh_previous += project_input_grad(dz[:, : 2 * u], self.kernel_zr_t, self.zr_masks, 2)
+        return [dh_previous]
+
+    def _weight_grads(self, need_recurrent: bool, need_bias: bool,
+                      input_bias_grad: Any) -> tuple[Any, Any]:
+        xp, u = self.xp, self.units
+        h_before = self._hidden_before()
+        grad_recurrent = grad_bias = None
+        if self.reset_after:
+            if need_recurrent:
+                grad_recurrent = project_kernel_grad(h_before, self.grad_inner,
+                                                      self.recurrent_dropout_mask, 3)
+            if need_bias:
+                grad_bias = xp.stack([input_bias_grad, self.grad_inner.sum(axis=(0, 1))])
+        else:
+            if need_recurrent:
+                grad_recurrent = xp.empty((u, 3 * u), dtype=self.dtype)
+                grad_recurrent[:, : 2 * u] = project_kernel_grad(
+                    h_before, self.grad_zx[..., : 2 * u], self.zr_masks, 2)
+                grad_recurrent[:, 2 * u:] = project_kernel_grad(
+                    self.reset_h, self.grad_zx[..., 2 * u:], None, 1)
+            grad_bias = input_bias_grad
+        return grad_recurrent, grad_bias
