@@ -56,6 +56,25 @@ def run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+class CommandListFormatter(argparse.HelpFormatter):
+    """Help formatter that keeps each sub-command and its help on one line.
+
+    argparse sizes the help column without the extra indentation of the sub-commands listed under
+    ``COMMAND``, so a name longer than the top-level options (``regularize``) would push its help
+    to the next line; this formatter counts that indentation.
+    """
+
+    def add_argument(self, action: argparse.Action) -> None:
+        """Measure ``action`` as argparse does, then its sub-commands at their real indentation."""
+        super().add_argument(action)
+        subactions = getattr(action, "_get_subactions", None)  # only the sub-command action has them
+        if action.help is argparse.SUPPRESS or subactions is None:
+            return
+        for subaction in subactions():
+            width = len(self._format_action_invocation(subaction)) + self._current_indent + self._indent_increment
+            self._action_max_length = max(self._action_max_length, width)
+
+
 def build_parser(apps: dict[str, Any] | None = None) -> argparse.ArgumentParser:
     """The argument parser: ``demo``, ``tour`` and one sub-command per registered application."""
     from scratchdl.apps import _runner
@@ -68,6 +87,7 @@ def build_parser(apps: dict[str, Any] | None = None) -> argparse.ArgumentParser:
                     "Each application trains on real data (or your files) and writes its figures, "
                     "metrics.json and model to a run directory.",
         epilog="`scratchdl <command> --help` shows every option of a command with its default.",
+        formatter_class=CommandListFormatter,
     )
     parser.add_argument("--traceback", action="store_true",
                         help="show the full traceback of an error instead of one line")
