@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from torch.func import functional_call
 
 from scratchdl import Tensor, ops
+from scratchdl.autograd.mode import no_grad
 from tests.ops.harness import Arg, OpCase, op_tests, run_all_checks
 
 
@@ -586,3 +587,41 @@ def test_errors_name_the_op_and_shapes() -> None:
         ops.simple_rnn(np.zeros((3, 0, 4)), None, np.zeros((4, 2)), np.zeros((2, 2)))
     with pytest.raises(ValueError, match=r"lstm: recurrent_dropout_mask must have shape \(batch, 5\) = \(2, 5\) or one mask per gate \(4, 2, 5\), got \(3, 2, 5\)"):
         ops.lstm(x, None, np.zeros((4, 20)), np.zeros((5, 20)), recurrent_dropout_mask=np.ones((3, 2, 5)))
+
+
+# ---------------------------------------------------------------------------------- graph reuse
+@pytest.mark.parametrize("op", ["simple_rnn", "lstm", "gru"])
+def test_retained_graph_walked_twice_doubles_the_gradients(op: str) -> None:
+    """The LSTM/SimpleRNN backward writes gradients over its gate buffer; walking a retained
+    graph a second time recomputes the forward first, so both walks agree."""
+    rng = np.random.default_rng(8)
+    gates = {"simple_rnn": 1, "lstm": 4, "gru": 3}[op]
+    x = Tensor(rng.uniform(-1, 1, (2, 5, 3)), requires_grad=True)
+    kernel = Tensor(rng.uniform(-0.5, 0.5, (3, gates * 4)), requires_grad=True)
+    recurrent = Tensor(rng.uniform(-0.5, 0.5, (4, gates * 4)), requires_grad=True)
+    outputs = getattr(ops, op)(x, None, kernel, recurrent, return_sequences=True)
+    loss = (outputs[0] * Tensor(rng.standard_normal(outputs[0].shape))).sum()
+    loss.backward(retain_graph=True)
+    first = [t.grad.copy() for t in (x, kernel, recurrent)]
+    loss.backward()
+    for tensor, once in zip((x, kernel, recurrent), first):
+        np.testing.assert_allclose(tensor.grad, 2 * once, rtol=1e-12)
+
+
+def test_outputs_never_share_recycled_buffers() -> None:
+    """Results stay intact when later calls reuse the op's pooled work buffers (also for a
+    single step and batch, where a transposed copy could be a no-op)."""
+    rng = np.random.default_rng(9)
+    for shape in ((1, 1, 1), (2, 3, 4)):
+        x = rng.uniform(-1, 1, shape).astype(np.float32)
+        kernel = rng.uniform(-1, 1, (shape[2], 8)).astype(np.float32)
+        recurrent = rng.uniform(-1, 1, (2, 8)).astype(np.float32)
+        with no_grad():
+            first = ops.lstm(x, None, kernel, recurrent, return_sequences=True)
+            kept = [t.numpy().copy() for t in first]
+            for _ in range(3):
+                ops.lstm(x * 2, None, kernel, recurrent, return_sequences=True)
+        for tensor, copy in zip(first, kept):
+            np.testing.assert_array_equal(tensor.numpy(), copy)
+        tracked = ops.lstm(Tensor(x, requires_grad=True), None, kernel, recurrent, return_sequences=True)
+        np.testing.assert_allclose(tracked[0].numpy(), kept[0], rtol=1e-6)
