@@ -14,8 +14,14 @@ from typing import Any
 from scratchdl.layers._utils import label
 
 __all__ = [
-    "standardize_tuple", "standardize_padding", "spatial_axes", "channel_axis", "check_rank",
-    "check_channels", "conv_output_length", "check_window_fits",
+    "channel_axis",
+    "check_channels",
+    "check_rank",
+    "check_window_fits",
+    "conv_output_length",
+    "spatial_axes",
+    "standardize_padding",
+    "standardize_tuple",
 ]
 
 

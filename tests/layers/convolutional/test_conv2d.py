@@ -20,6 +20,7 @@ CASES = [
     ({"filters": 4, "kernel_size": 3, "dilation_rate": (2, 1), "padding": "same"}, (2, 7, 6, 3), (2, 7, 6, 4)),
     ({"filters": 6, "kernel_size": 3, "groups": 2}, (2, 6, 6, 4), (2, 4, 4, 6)),
     ({"filters": 6, "kernel_size": 3, "groups": 3, "strides": 2, "padding": "same"}, (2, 7, 7, 6), (2, 4, 4, 6)),
+    ({"filters": 6, "kernel_size": 3, "groups": 3, "padding": "same"}, (2, 5, 6, 3), (2, 5, 6, 6)),  # depthwise
     ({"filters": 4, "kernel_size": 3, "data_format": "channels_first"}, (2, 3, 7, 6), (2, 4, 5, 4)),
     ({"filters": 4, "kernel_size": 2, "strides": 2, "padding": "same", "data_format": "channels_first",
       "groups": 2}, (2, 4, 5, 5), (2, 4, 3, 3)),

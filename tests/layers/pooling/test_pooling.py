@@ -16,7 +16,12 @@ import pytest
 
 from scratchdl import Tensor
 from scratchdl.autograd.gradcheck import gradcheck
-from scratchdl.layers import AveragePooling1D, AveragePooling2D, MaxPooling1D, MaxPooling2D
+from scratchdl.layers import (
+    AveragePooling1D,
+    AveragePooling2D,
+    MaxPooling1D,
+    MaxPooling2D,
+)
 from scratchdl.layers.symbolic import KerasTensor
 from tests.layers.harness import run_layer_test
 

@@ -6,7 +6,12 @@ from typing import Any
 
 from scratchdl import ops
 from scratchdl.autograd.tensor import Tensor
-from scratchdl.layers._spatial import check_rank, check_window_fits, standardize_padding, standardize_tuple
+from scratchdl.layers._spatial import (
+    check_rank,
+    check_window_fits,
+    standardize_padding,
+    standardize_tuple,
+)
 from scratchdl.layers._utils import label, standardize_data_format
 from scratchdl.layers.layer import Layer
 

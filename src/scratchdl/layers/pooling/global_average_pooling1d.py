@@ -49,4 +49,4 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
 
     def compute_mask(self, inputs: Any, previous_mask: Any = None) -> None:
         """Pooling removes the steps axis, and with it the mask."""
-        return None
+        return
