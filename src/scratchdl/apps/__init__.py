@@ -6,6 +6,6 @@ in the order of the course; ``scratchdl --help`` and ``scratchdl tour`` follow i
 """
 
 #: Application modules under ``scratchdl.apps``, in course order (add new ones here).
-APP_MODULES: tuple[str, ...] = ("logreg", "planar", "deepnn", "signs")
+APP_MODULES: tuple[str, ...] = ("logreg", "planar", "deepnn", "init", "regularize", "optimize", "gradcheck", "signs")
 
 __all__ = ["APP_MODULES"]
