@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from scratchdl import Function, Tensor, enable_grad, no_grad, ops
+from scratchdl.autograd import engine
 from scratchdl.autograd.engine import sum_to
 
 
@@ -78,6 +79,31 @@ def test_sum_to_reduces_leading_and_stretched_axes():
     np.testing.assert_allclose(sum_to(g, (3, 1)), g.sum(axis=(0, 2)).reshape(3, 1))
     np.testing.assert_allclose(sum_to(g, ()), g.sum())
     assert sum_to(g, (2, 3, 4)) is g
+
+
+@pytest.mark.parametrize("shape, target", [
+    ((64, 9, 7, 8), (8,)), ((64, 9, 7, 8), (1, 1, 1, 8)), ((5, 3), (1, 3)), ((5, 3), ()),
+    ((2, 3, 4), (3, 4)), ((0, 4), (4,)), ((6, 1, 4), (1, 1, 4)),
+])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_sum_to_leading_axes_fast_path_equals_the_plain_sum(shape, target, dtype, monkeypatch):
+    """Reductions over leading axes run as ones @ matrix; they must equal numpy's sum."""
+    monkeypatch.setattr(engine, "SUM_LEADING_MIN_SIZE", 1)  # every case through the fast path
+    g = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    leading = len(shape) - len(target)
+    axes = tuple(range(leading)) + tuple(
+        leading + i for i, size in enumerate(target) if size == 1 and shape[leading + i] != 1)
+    expected = g.astype(np.float64).sum(axis=axes, keepdims=True).reshape(target)
+    result = sum_to(g, target)
+    assert result.shape == target and result.dtype == g.dtype
+    np.testing.assert_allclose(result, expected, rtol=1e-5 if dtype == "float32" else 1e-12,
+                               atol=1e-4 if dtype == "float32" else 1e-12)
+    # Non-contiguous and integer gradients take the plain path and agree too.
+    view = np.asfortranarray(g)
+    np.testing.assert_allclose(sum_to(view, target), expected, rtol=1e-5, atol=1e-4)
+    ints = np.arange(int(np.prod(shape))).reshape(shape)
+    monkeypatch.setattr(engine, "SUM_LEADING_MIN_SIZE", 1 << 16)
+    np.testing.assert_array_equal(sum_to(ints, target), ints.sum(axis=axes, keepdims=True).reshape(target))
 
 
 def test_intermediate_gradients_are_not_kept_unless_retained():
