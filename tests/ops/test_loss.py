@@ -320,6 +320,28 @@ def test_fused_softmax_ce_gradient_is_softmax_minus_target():
     np.testing.assert_allclose(grad, softmax - (np.eye(4)[labels] * 0.9 + 0.1 / 4), rtol=1e-12)
 
 
+@pytest.mark.parametrize("shape, axis", [((7, 11), -1), ((3, 5, 4), 1), ((2, 3, 4, 6), -1), ((6, 1), -1)])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_softmax_ce_index_fast_path_equals_the_one_hot_path(shape, axis, dtype):
+    """Class indices (no smoothing) skip the dense one-hot; one-hot targets take the plain path."""
+    rng = np.random.default_rng(0)
+    logits_np = (rng.standard_normal(shape) * 4).astype(dtype)
+    classes = shape[axis]
+    indices = rng.integers(0, classes, np.delete(np.array(shape), axis % len(shape)))
+    one_hot = np.moveaxis(np.eye(classes, dtype=dtype)[indices], -1, axis)
+    weights = rng.standard_normal(indices.shape).astype(dtype)
+    results = []
+    for targets in (indices, one_hot):
+        logits = Tensor(logits_np, requires_grad=True)
+        loss = ops.softmax_cross_entropy(logits, targets, axis=axis)
+        (loss * weights).sum().backward()
+        assert loss.dtype == logits.grad.dtype == np.dtype(dtype)
+        results.append((loss.numpy(), logits.grad))
+    tolerance = 1e-6 if dtype == "float32" else 1e-13
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=tolerance, atol=tolerance)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=tolerance, atol=tolerance)
+
+
 def test_clipped_probabilities_get_zero_gradient_like_keras_and_torch():
     p = np.array([[0.0, 0.3, 0.7], [1e-9, 0.5, 0.5]])
     t = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
