@@ -1,6 +1,10 @@
 """Run every benchmark and print one table; also write it as JSON.
 
-    python -m benchmarks [--quick] [--threads N] [--only NAME] [--json PATH]
+    python -m benchmarks [--quick] [--threads N] [--only SUITE_OR_WORKLOAD] [--json PATH] [--list]
+
+Every framework runs float32 with the same thread count (``--threads``, all cores by default);
+each workload is warmed up, then timed in interleaved rounds (medians). Ratios are scratchdl's
+time divided by the other framework's; ``met`` says whether the issue's target holds.
 """
 
 from __future__ import annotations
@@ -10,79 +14,152 @@ import json
 import os
 import sys
 import time
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks.timing import Result, format_seconds, limit_threads, machine_header
+from benchmarks.timing import Result, format_value, limit_threads, machine_header
+
+Workload = Callable[[bool], Result]
 
 
-def _suites() -> dict[str, list]:
-    from benchmarks import conv, engine
+def _suites() -> dict[str, list[Workload]]:
+    """Suites in the order they run: the issue's workloads 1-8 first, then the op-level ones."""
+    import importlib
 
-    suites = {"engine": engine.WORKLOADS, "conv": conv.WORKLOADS}
+    from benchmarks import conv, engine, fit, memory, micro, models, resnet, sequence
+
+    suites: dict[str, list[Workload]] = {
+        "models": models.WORKLOADS,      # 1, 2: MLP and CNN train steps
+        "resnet": resnet.WORKLOADS,      # 3: ResNet-50 forward and train step
+        "sequence": sequence.WORKLOADS,  # 4, 5: char LSTM LM and Transformer encoder
+        "fit": fit.WORKLOADS,            # 6: fit one epoch vs Keras
+        "conv": conv.WORKLOADS,          # 7: conv/pool micro-benchmarks, conv vs naive loops
+        "micro": micro.WORKLOADS,        # 7: softmax cross-entropy
+        "memory": memory.WORKLOADS,      # 8: peak resident set
+        "engine": engine.WORKLOADS,      # op-chain overhead, a hand-written MLP step
+    }
+    for optional in ("recurrent", "attention"):  # layer-level suites of other issues, when present
+        try:
+            module = importlib.import_module(f"benchmarks.{optional}")
+        except ModuleNotFoundError as error:
+            if error.name != f"benchmarks.{optional}":
+                raise
+            continue
+        suites[optional] = module.WORKLOADS
     return suites
 
 
-def _format_ratio(value: float | None, target: float | None) -> str:
-    if value is None:
-        return "-"
-    text = f"{value:.2f}x"
-    if target is not None:
-        text += " ok" if value <= target else f" (target {target:g}x)"
-    return text
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}x"
+
+
+def _met(result: Result | None) -> str:
+    if result is None:
+        return "error"
+    return {True: "yes", False: "NO", None: "-"}[result.met]
+
+
+def format_table(rows: list[tuple[str, Result | None, str]]) -> list[str]:
+    """The results as Markdown table lines (a failed workload shows its error)."""
+    table = [("workload", "scratchdl", "PyTorch", "Keras 3", "vs PyTorch", "vs Keras", "target", "met")]
+    for name, result, error in rows:
+        if result is None:
+            table.append((name, "error", "-", "-", "-", "-", "-", "error"))
+            continue
+        unit = result.unit
+        table.append((result.workload, format_value(result.scratchdl, unit),
+                      format_value(result.pytorch, unit), format_value(result.keras, unit),
+                      _ratio(result.ratio_pytorch), _ratio(result.ratio_keras), result.goal or "-",
+                      _met(result)))
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    lines = []
+    for index, row in enumerate(table):
+        lines.append("| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths)) + " |")
+        if index == 0:
+            lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="fewer repeats (under two minutes)")
+    """Run the selected suites, print the table, write the JSON; exit 1 if a workload failed."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true",
+                        help="fewer repeats (about two minutes on a 2-core machine)")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
                         help="threads for every framework (default: all cores)")
-    parser.add_argument("--only", action="append", default=[], help="run only these suites")
+    parser.add_argument("--only", action="append", default=[],
+                        help="run only this suite or workload function (repeatable)")
     parser.add_argument("--json", type=Path, default=Path("benchmarks/results/latest.json"),
                         help="where to write the JSON results")
+    parser.add_argument("--list", action="store_true", help="list the suites and workloads, then exit")
     args = parser.parse_args(argv)
 
-    limits = limit_threads(args.threads)
+    suites = _suites()
+    if args.list:
+        for suite, workloads in suites.items():
+            print(f"{suite}: {', '.join(w.__name__ for w in workloads)}")
+        return 0
+    known = set(suites) | {w.__name__ for workloads in suites.values() for w in workloads}
+    unknown = [name for name in args.only if name not in known]
+    if unknown:
+        parser.error(f"unknown suite or workload {unknown}; see --list")
+    if args.threads < 1:
+        parser.error(f"--threads must be at least 1, got {args.threads}")
+
+    limit_threads(args.threads)
     header = machine_header(args.threads)
-    results: list[Result] = []
+    rows: list[tuple[str, Result | None, str]] = []
     started = time.perf_counter()
-    for suite, workloads in _suites().items():
-        if args.only and suite not in args.only:
-            continue
+    for suite, workloads in suites.items():
         for workload in workloads:
-            result = workload(args.quick)
-            results.append(result)
-            print(f"  {result.workload}: {format_seconds(result.scratchdl)}", file=sys.stderr, flush=True)
-    limits.unregister() if hasattr(limits, "unregister") else None
+            if args.only and suite not in args.only and workload.__name__ not in args.only:
+                continue
+            began = time.perf_counter()
+            try:
+                result = workload(args.quick)
+            except Exception as error:  # report the failure in the table and go on
+                message = f"{type(error).__name__}: {error}"
+                rows.append((f"{suite}.{workload.__name__}", None, message))
+                print(f"  {suite}.{workload.__name__} FAILED: {message}", file=sys.stderr, flush=True)
+                traceback.print_exc(file=sys.stderr)
+                continue
+            rows.append((result.workload, result, ""))
+            print(f"  [{time.perf_counter() - began:5.1f} s] {result.workload}: "
+                  f"{format_value(result.scratchdl, result.unit)}", file=sys.stderr, flush=True)
+    elapsed = time.perf_counter() - started
+    if hasattr(os, "getloadavg"):
+        header["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
 
     print(" | ".join(f"{k}: {v}" for k, v in header.items()))
-    rows = [("workload", "scratchdl", "PyTorch", "Keras 3", "vs PyTorch", "vs Keras")]
-    for r in results:
-        rows.append((r.workload, format_seconds(r.scratchdl), format_seconds(r.pytorch),
-                     format_seconds(r.keras), _format_ratio(r.ratio_pytorch, r.target),
-                     _format_ratio(r.ratio_keras, None)))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for index, row in enumerate(rows):
-        print("| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths)) + " |")
-        if index == 0:
-            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for r in results:
-        if r.note:
-            print(f"note: {r.workload}: {r.note}")
-    print(f"total benchmark time {time.perf_counter() - started:.1f} s")
+    print(f"mode: {'quick' if args.quick else 'full'}; times are medians per call; ratio = "
+          "scratchdl / other (lower is better for scratchdl)")
+    for line in format_table(rows):
+        print(line)
+    for name, result, error in rows:
+        if result is not None and result.note:
+            print(f"note: {result.workload}: {result.note}")
+        elif result is None:
+            print(f"error: {name}: {error}")
+    print(f"total benchmark time {elapsed:.1f} s")
 
     args.json.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "header": header,
         "quick": args.quick,
+        "total_seconds": elapsed,
         "results": [
-            {"workload": r.workload, "scratchdl_s": r.scratchdl, "pytorch_s": r.pytorch,
-             "keras_s": r.keras, "ratio_pytorch": r.ratio_pytorch, "ratio_keras": r.ratio_keras,
-             "target": r.target, "note": r.note, **r.extra}
-            for r in results
+            {"workload": r.workload, "unit": r.unit, "scratchdl": r.scratchdl, "pytorch": r.pytorch,
+             "keras": r.keras, "ratio_pytorch": r.ratio_pytorch, "ratio_keras": r.ratio_keras,
+             "target": r.target, "target_keras": r.target_keras, "min_speedup": r.min_speedup,
+             "goal": r.goal, "met": r.met, "note": r.note, **r.extra}
+            if r is not None else {"workload": name, "error": error}
+            for name, r, error in rows
         ],
     }
     args.json.write_text(json.dumps(payload, indent=2))
-    return 0
+    return 1 if any(r is None for _, r, _ in rows) else 0
 
 
 if __name__ == "__main__":

@@ -11,13 +11,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+_THREADS: list[int] = []
+
+
 def limit_threads(threads: int) -> Any:
     """Limit NumPy's BLAS and PyTorch to ``threads`` threads; return the threadpoolctl handle."""
     from threadpoolctl import threadpool_limits
     import torch
 
     torch.set_num_threads(threads)
+    _THREADS[:] = [threads]
     return threadpool_limits(limits=threads)
+
+
+def configured_threads() -> int:
+    """The thread count of the last ``limit_threads`` call (all cores before any)."""
+    return _THREADS[0] if _THREADS else (os.cpu_count() or 1)
 
 
 def measure(fn: Callable[[], Any], repeats: int, warmup: int = 2, min_time: float = 0.0) -> float:
@@ -35,6 +44,33 @@ def measure(fn: Callable[[], Any], repeats: int, warmup: int = 2, min_time: floa
     return statistics.median(samples)
 
 
+def compare(fns: dict[str, Callable[[], Any] | None], repeats: int, warmup: int = 1,
+            max_seconds: float | None = None) -> dict[str, float | None]:
+    """Median seconds per call of each function, timed in interleaved rounds.
+
+    Each round times every function once (the order alternates between rounds), so a burst of
+    load from other processes on a shared machine slows all frameworks alike instead of landing
+    on whichever happened to run then: the ratios stay meaningful even when the times are noisy.
+    ``None`` entries (a framework not run) come back as ``None``. With ``max_seconds``, rounds
+    stop early (after at least one) once that much time has been spent.
+    """
+    active = {name: fn for name, fn in fns.items() if fn is not None}
+    for fn in active.values():
+        for _ in range(warmup):
+            fn()
+    samples: dict[str, list[float]] = {name: [] for name in active}
+    names = list(active)
+    started = time.perf_counter()
+    for round_index in range(repeats):
+        for name in (names if round_index % 2 == 0 else names[::-1]):
+            start = time.perf_counter()
+            active[name]()
+            samples[name].append(time.perf_counter() - start)
+        if max_seconds is not None and time.perf_counter() - started > max_seconds:
+            break
+    return {name: (statistics.median(samples[name]) if name in samples else None) for name in fns}
+
+
 @dataclass
 class Result:
     """One row of the results table (times in seconds; None where a framework is not run)."""
@@ -46,6 +82,33 @@ class Result:
     target: float | None = None
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    target_keras: float | None = None
+    min_speedup: float | None = None
+    unit: str = "s"
+
+    @property
+    def goal(self) -> str:
+        """The target in words (empty when the workload has none)."""
+        goals = []
+        if self.target is not None:
+            goals.append(f"<= {self.target:g}x PyTorch")
+        if self.target_keras is not None:
+            goals.append(f"< {self.target_keras:g}x Keras")
+        if self.min_speedup is not None:
+            goals.append(f">= {self.min_speedup:g}x naive")
+        return ", ".join(goals)
+
+    @property
+    def met(self) -> bool | None:
+        """Whether every target of the row is met (None when it has no target)."""
+        checks = []
+        if self.target is not None and self.ratio_pytorch is not None:
+            checks.append(self.ratio_pytorch <= self.target)
+        if self.target_keras is not None and self.ratio_keras is not None:
+            checks.append(self.ratio_keras < self.target_keras)
+        if self.min_speedup is not None:
+            checks.append(self.extra.get("speedup_vs_naive", 0.0) >= self.min_speedup)
+        return all(checks) if checks else None
 
     @property
     def ratio_pytorch(self) -> float | None:
@@ -65,7 +128,8 @@ def machine_header(threads: int) -> dict[str, Any]:
 
     info: dict[str, Any] = {
         "machine": platform.machine(),
-        "processor": platform.processor() or "unknown",
+        "processor": _cpu_model() or platform.processor() or "unknown",
+        "system": f"{platform.system()} {platform.release()}",
         "cpus": os.cpu_count(),
         "threads": threads,
         "python": platform.python_version(),
@@ -84,7 +148,27 @@ def machine_header(threads: int) -> dict[str, Any]:
         info["blas"] = sorted({f"{i['internal_api']} {i.get('version')}" for i in threadpool_info()})
     except Exception:
         info["blas"] = []
+    if hasattr(os, "getloadavg"):
+        info["load_average"] = [round(x, 2) for x in os.getloadavg()]
     return info
+
+
+def _cpu_model() -> str | None:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
+def format_value(value: float | None, unit: str = "s") -> str:
+    """A time (unit ``'s'``) or a size in MiB (unit ``'MiB'``) for the table."""
+    if value is None or unit == "s":
+        return format_seconds(value)
+    return f"{value:,.0f} {unit}"
 
 
 def format_seconds(value: float | None) -> str:
