@@ -175,10 +175,8 @@ def check_results(blocks: list[Block], results: list[dict], label: str = "") -> 
 @pytest.mark.parametrize("path", DOC_FILES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_python_blocks_run(path, tmp_path):
     blocks = [b for b in python_blocks(path) if runnable(b)]
-    if not blocks:
-        assert path.name == "README.md" or python_blocks(path), f"{path.name}: no Python example"
-        return
-    check_results(blocks, run_blocks(blocks, tmp_path))
+    if blocks:
+        check_results(blocks, run_blocks(blocks, tmp_path))
 
 
 def _keras_blocks() -> list[Block]:
