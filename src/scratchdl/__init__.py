@@ -7,7 +7,7 @@ from scratchdl.autograd import (
 from scratchdl import ops
 from scratchdl.autograd.gradcheck import gradcheck, gradcheck_parameters
 from scratchdl import (
-    activations, callbacks, initializers, layers, losses, metrics, models, optimizers,
+    activations, callbacks, constraints, initializers, layers, losses, metrics, models, optimizers,
     regularizers, utils,
 )
 from scratchdl.models import Input, Model, Sequential
@@ -18,6 +18,6 @@ __version__ = "0.1.0"
 __all__ = [
     "Function", "Parameter", "Tensor", "as_tensor", "backend", "enable_grad",
     "is_grad_enabled", "no_grad", "ops", "gradcheck", "gradcheck_parameters", "__version__",
-    "Input", "Model", "Sequential", "activations", "callbacks", "initializers", "layers", "losses",
+    "Input", "Model", "Sequential", "activations", "callbacks", "constraints", "initializers", "layers", "losses",
     "metrics", "models", "optimizers", "regularizers", "utils", "applications", "data",
 ]
