@@ -408,3 +408,56 @@ def test_losses_of_the_previous_call_do_not_leak_into_a_step() -> None:
     assert with_side == pytest.approx(200.0, rel=1e-5)  # 100 * |1 + 1| per sample
     assert model.test_on_batch(x, y) == pytest.approx(0.0, abs=1e-7)
     assert model.train_on_batch(x, y) == pytest.approx(0.0, abs=1e-7)
+
+
+def test_train_on_batch_follows_trainable_changes_between_calls():
+    """train_on_batch reuses its layer and weight lists between calls, but not stale ones."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((16, 5)).astype("float32")
+    y = rng.standard_normal((16, 2)).astype("float32")
+    first, second = sd.layers.Dense(4, name="first"), sd.layers.Dense(2, name="second")
+    model = sd.Sequential([sd.Input((5,)), first, second])
+    model.compile(optimizer=sd.optimizers.SGD(0.1), loss="mse")
+    model.train_on_batch(x, y)
+
+    first.trainable = False
+    before = [w.copy() for w in model.get_weights()]
+    model.train_on_batch(x, y)
+    after = model.get_weights()
+    np.testing.assert_array_equal(after[0], before[0])  # frozen kernel and bias unchanged
+    np.testing.assert_array_equal(after[1], before[1])
+    assert not np.array_equal(after[2], before[2])
+
+    first.trainable = True
+    model.train_on_batch(x, y)
+    assert not np.array_equal(model.get_weights()[0], after[0])
+
+
+def test_train_on_batch_walks_the_layers_again_only_after_a_structure_change():
+    from scratchdl.layers.layer import structure_version
+
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((8, 3)).astype("float32")
+    y = rng.standard_normal((8, 1)).astype("float32")
+    dense = sd.layers.Dense(1)
+    model = sd.Sequential([sd.Input((3,)), dense])
+    model.compile(optimizer="sgd", loss="mse")
+    model.train_on_batch(x, y)
+    layers, weights = model._flat_layers.value, model._trainable_cache
+    model.train_on_batch(x, y)
+    assert model._flat_layers.value is layers and model._trainable_cache is weights
+
+    version = structure_version()
+    dense.some_setting = 3  # plain attributes do not count
+    assert structure_version() == version
+    dense.trainable = True
+    assert structure_version() != version
+    model.train_on_batch(x, y)
+    assert model._flat_layers.value is not layers and model._trainable_cache is not weights
+
+    version = structure_version()
+    dense.add_weight((2,), name="extra")
+    assert structure_version() != version
+    version = structure_version()
+    dense.helper = sd.layers.Dense(2)
+    assert structure_version() != version

@@ -26,7 +26,7 @@ from scratchdl.autograd.mode import no_grad
 from scratchdl.autograd.tensor import Parameter, Tensor
 from scratchdl.layers.symbolic import KerasTensor, Node, flatten, is_symbolic, map_structure
 
-__all__ = ["Layer", "current_training", "training_scope"]
+__all__ = ["Layer", "current_training", "structure_version", "training_scope"]
 
 _ALLOWED_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim", "weights"}
 
@@ -40,6 +40,16 @@ def _snake_case(name: str) -> str:
 
 class _CallContext:
     training: list[bool | None] = []
+
+
+# Bumped whenever any layer gains a weight or a sub-layer or changes ``trainable``: the training
+# loop reuses its flattened layer list and trainable-weight list while this stays the same.
+_STRUCTURE_VERSION = [0]
+
+
+def structure_version() -> int:
+    """A counter that changes whenever a layer's weights, sub-layers or trainable flag change."""
+    return _STRUCTURE_VERSION[0]
 
 
 def current_training() -> bool | None:
@@ -166,6 +176,7 @@ class Layer:
 
     @trainable.setter
     def trainable(self, value: bool) -> None:
+        _STRUCTURE_VERSION[0] += 1
         self._trainable = bool(value)
         for weight in self._own_weights:
             weight.requires_grad = weight.trainable and self._trainable
@@ -198,11 +209,15 @@ class Layer:
         return layers
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if (getattr(self, "_tracking", False) and isinstance(value, Parameter)
-                and all(value is not w for w in self._own_weights)):
-            self._own_weights.append(value)
-            if not value.path:
-                value.path = f"{self.name}/{name}"
+        if getattr(self, "_tracking", False):
+            if isinstance(value, Parameter):
+                _STRUCTURE_VERSION[0] += 1
+                if all(value is not w for w in self._own_weights):
+                    self._own_weights.append(value)
+                    if not value.path:
+                        value.path = f"{self.name}/{name}"
+            elif isinstance(value, (Layer, list, tuple, dict)) and _layers_in(value):
+                _STRUCTURE_VERSION[0] += 1
         object.__setattr__(self, name, value)
 
     # ------------------------------------------------------------------ weights
@@ -243,6 +258,7 @@ class Layer:
         object.__setattr__(self, "_tracking", False)
         self._own_weights.append(weight)
         object.__setattr__(self, "_tracking", True)
+        _STRUCTURE_VERSION[0] += 1
         return weight
 
     @property

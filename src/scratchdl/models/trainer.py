@@ -18,7 +18,7 @@ import numpy as np
 
 from scratchdl.autograd.mode import no_grad
 from scratchdl.autograd.tensor import Tensor
-from scratchdl.layers.layer import collect_losses
+from scratchdl.layers.layer import collect_losses, structure_version
 from scratchdl.models.compile_utils import CompileLoss, CompileMetrics
 from scratchdl.models.data_adapter import (
     EpochIterator, class_weight_to_sample_weights, train_validation_split, unpack_x_y_sample_weight,
@@ -525,10 +525,16 @@ class Trainer:
             if sample_weight is not None:
                 raise ValueError("train_on_batch: pass either sample_weight or class_weight, not both")
             sample_weight = class_weight_to_sample_weights(y, class_weight)
-        self._trainable_cache = None
-        self._flat_layers.value = None
+        # The cached layer and trainable-weight lists stay valid while no layer gained weights
+        # or sub-layers or changed `trainable` since the previous call (walking the layers
+        # again costs ~1.5 ms per call for a 3-layer model).
+        version = structure_version()
+        if getattr(self, "_cache_version", None) != version:
+            self._trainable_cache = None
+            self._flat_layers.value = None
         self.reset_metrics()
         logs = pythonify_logs(self.train_step((x, y, sample_weight)))
+        self._cache_version = structure_version()
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
