@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             began = time.perf_counter()
             try:
                 result = workload(args.quick)
-            except Exception as error:  # report the failure in the table and go on
+            except Exception as error:  # noqa: BLE001 - any failure is reported in the table
                 message = f"{type(error).__name__}: {error}"
                 rows.append((f"{suite}.{workload.__name__}", None, message))
                 print(f"  {suite}.{workload.__name__} FAILED: {message}", file=sys.stderr, flush=True)

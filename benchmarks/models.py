@@ -60,7 +60,7 @@ def cnn_model(lib: Any) -> Any:
 
 def torch_mlp() -> Any:
     """The MLP in PyTorch (logits out)."""
-    import torch.nn as nn
+    from torch import nn
 
     a, b, c, d = MLP_SIZES
     return nn.Sequential(nn.Linear(a, b), nn.ReLU(), nn.Linear(b, c), nn.ReLU(), nn.Linear(c, d))
@@ -68,7 +68,7 @@ def torch_mlp() -> Any:
 
 def torch_cnn() -> Any:
     """The CNN in PyTorch, NCHW, with TensorFlow's 'same' padding (the extra pixel bottom/right)."""
-    import torch.nn as nn
+    from torch import nn
 
     return nn.Sequential(
         nn.ZeroPad2d((1, 2, 1, 2)), nn.Conv2d(3, 8, 4), nn.ReLU(), nn.MaxPool2d(8, 8),

@@ -10,14 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-
 _THREADS: list[int] = []
 
 
 def limit_threads(threads: int) -> Any:
     """Limit NumPy's BLAS and PyTorch to ``threads`` threads; return the threadpoolctl handle."""
-    from threadpoolctl import threadpool_limits
     import torch
+    from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(threads)
     _THREADS[:] = [threads]
@@ -140,13 +139,13 @@ def machine_header(threads: int) -> dict[str, Any]:
         import keras
 
         info["keras"] = keras.__version__
-    except Exception:  # Keras is optional for the engine benchmarks
+    except Exception:  # noqa: BLE001 - Keras is optional for the engine benchmarks
         info["keras"] = None
     try:
         from threadpoolctl import threadpool_info
 
         info["blas"] = sorted({f"{i['internal_api']} {i.get('version')}" for i in threadpool_info()})
-    except Exception:
+    except Exception:  # noqa: BLE001 - the header is informative only
         info["blas"] = []
     if hasattr(os, "getloadavg"):
         info["load_average"] = [round(x, 2) for x in os.getloadavg()]

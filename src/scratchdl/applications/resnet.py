@@ -122,7 +122,7 @@ def _source_inputs(tensor: KerasTensor) -> list[KerasTensor]:
     return found
 
 
-def ResNet50(  # noqa: N802 - Keras's name
+def ResNet50(
     include_top: bool = True,
     weights: str | os.PathLike[str] | None = None,
     input_tensor: KerasTensor | None = None,
