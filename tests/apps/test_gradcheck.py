@@ -105,7 +105,8 @@ def test_handwritten_dense_config_and_errors() -> None:
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--plant-bug", "typo"], "argument --plant-bug: expected one of relu-mask, kernel-factor, bias-factor, got 'typo'"),
+    (["--plant-bug", "typo"],
+     "argument --plant-bug: expected one of relu-mask, kernel-factor, bias-factor, got 'typo'"),
     (["--plant-bug", "kernel-factor", "--hidden-sizes", "4"],
      "gradcheck: --plant-bug kernel-factor goes in hidden_2, but the network has 1 hidden layer(s)"),
     (["--eps", "0"], "argument --eps: expected a number > 0, got 0"),

@@ -61,7 +61,8 @@ def test_initializers_are_the_keras_ones() -> None:
 def test_own_csv_and_other_sizes(run_app, tmp_path: Path) -> None:
     x, y = data.make_moons(150, noise=0.1, seed=2)
     path = tmp_path / "moons.csv"
-    np.savetxt(path, np.column_stack([x, y]), delimiter=",", header="a,b,label", comments="", fmt=["%.5f", "%.5f", "%d"])
+    np.savetxt(path, np.column_stack([x, y]), delimiter=",", header="a,b,label", comments="",
+               fmt=["%.5f", "%.5f", "%d"])
     code, metrics, _ = run_app("init", "--csv", str(path), "--hidden-sizes", "8", "--epochs", "300",
                                "--learning-rate", "0.5", "--large-scale", "3")
     assert code == 0

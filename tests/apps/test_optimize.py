@@ -59,8 +59,8 @@ def test_every_optimizer_with_both_decays_follows_its_schedule(run_app) -> None:
                                   "boundaries.png"]
     assert len(metrics["models"]) == 8
     rows = metrics["tables"][0]["rows"]
-    assert [row[:2] for row in rows[:4]] == [["gradient descent", "exponential decay"], ["momentum", "exponential decay"],
-                                             ["RMSprop", "exponential decay"], ["Adam", "exponential decay"]]
+    assert [row[:2] for row in rows[:4]] == [[name, "exponential decay"]
+                                             for name in ("gradient descent", "momentum", "RMSprop", "Adam")]
 
 
 def _args(**overrides: object) -> argparse.Namespace:

@@ -258,7 +258,7 @@ def _plot(run: Any, parameters: dict[str, Any], report: Any, threshold: float, p
     right.set_yscale("log")
     right.set_xlabel("entry of the flattened parameter vector theta")
     right.set_ylabel("|grad - gradapprox| (log scale; 0 drawn at 1e-18)")
-    right.set_title(f"Where they disagree: worst {report.worst_parameter}{list(report.worst_index)}", fontsize=10)
+    right.set_title(f"Difference per entry; largest at {report.worst_parameter}{list(report.worst_index)}", fontsize=10)
     right.grid(alpha=0.3, which="both")
     verdict = "PASSED" if report.passed else "FAILED"
     run.save_figure(fig, "gradients.png",
