@@ -124,7 +124,7 @@ def _train_step_workload(kind: str, batch: int, title: str, target: float, quick
         "scratchdl": lambda: model.train_on_batch(x, y),
         "pytorch": torch_train_step(module, x_t, y_t),
         "keras": lambda: keras_model.train_on_batch(x, y),
-    }, repeats=10 if quick else 40, warmup=2)
+    }, repeats=10 if quick else 40, warmup=2, max_seconds=4 if quick else None)
     return Result(title, times["scratchdl"], times["pytorch"], times["keras"], target=target)
 
 

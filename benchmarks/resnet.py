@@ -107,7 +107,7 @@ def resnet_forward(quick: bool) -> Result:
         "scratchdl": lambda: model.predict_on_batch(x),
         "pytorch": run_torch,
         "keras": lambda: keras_model.predict_on_batch(x),
-    }, repeats=4 if quick else 15, warmup=1)
+    }, repeats=4 if quick else 15, warmup=1, max_seconds=5 if quick else None)
     return Result("3a. ResNet-50 forward (inference), batch 8 x 64x64x3", times["scratchdl"],
                   times["pytorch"], times["keras"], target=2.0)
 
@@ -122,7 +122,7 @@ def resnet_train_step(quick: bool) -> Result:
         "scratchdl": scratchdl_train_step(),
         "pytorch": torch_train_step(),
         "keras": lambda: keras_model.train_on_batch(x, y),
-    }, repeats=3 if quick else 10, warmup=1)
+    }, repeats=3 if quick else 10, warmup=1, max_seconds=8 if quick else None)
     return Result("3b. ResNet-50 train step, batch 8 x 64x64x3, Adam", times["scratchdl"],
                   times["pytorch"], times["keras"], target=2.0)
 

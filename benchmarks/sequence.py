@@ -93,7 +93,7 @@ def char_lstm_lm(quick: bool) -> Result:
         "scratchdl": lambda: model.train_on_batch(x, y),
         "pytorch": torch_lstm_lm_step(),
         "keras": lambda: keras_model.train_on_batch(x, y),
-    }, repeats=4 if quick else 15, warmup=1)
+    }, repeats=4 if quick else 15, warmup=1, max_seconds=5 if quick else None)
     return Result("4. char LSTM LM train step: vocab 65, Embedding 64, LSTM 256, 64 steps, "
                   "batch 32", times["scratchdl"], times["pytorch"], times["keras"], target=1.3)
 
@@ -177,7 +177,7 @@ def transformer_encoder(quick: bool) -> Result:
         "scratchdl": scratchdl_encoder_step(),
         "pytorch": torch_encoder_step(),
         "keras": lambda: keras_model.train_on_batch(x, y),
-    }, repeats=5 if quick else 20, warmup=1)
+    }, repeats=5 if quick else 20, warmup=1, max_seconds=5 if quick else None)
     return Result("5. Transformer encoder train step: 2 blocks, d_model 128, 4 heads, FFN 512, "
                   "64 tokens, batch 32", times["scratchdl"], times["pytorch"], times["keras"],
                   target=1.5)
