@@ -168,7 +168,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="hand-written ReLU hidden layer sizes (the network is features, these, 1)")
     group.add_argument("--eps", type=positive_float, default=1e-7, help="finite-difference step epsilon")
     group.add_argument("--threshold", type=positive_float, default=2e-7,
-                       help="largest relative difference that passes (the course's 2e-7)")
+                       help="largest relative difference that passes (the course's threshold)")
 
 
 def run(args: argparse.Namespace) -> Results:
