@@ -15,6 +15,7 @@ from typing import Any
 __all__ = [
     "register_serializable", "get_registered_name", "get_registered_object",
     "serialize_object", "deserialize_object", "serialize_function", "deserialize_function",
+    "get_object",
 ]
 
 _REGISTRY: dict[str, Any] = {}
@@ -124,6 +125,34 @@ def deserialize_object(config: Any, objects: Mapping[str, Any], kind: str,
     if inspect.isclass(cls):
         return cls.from_config(dict(inner)) if hasattr(cls, "from_config") else cls(**inner)
     return cls
+
+
+def get_object(identifier: Any, objects: Mapping[str, Any], kind: str,
+               deserialize: Callable[[Any], Any]) -> Any:
+    """The ``get`` of regularizers and constraints: resolve ``identifier`` to an object.
+
+    None gives None; a dict goes through ``deserialize``; a string is looked up in ``objects``
+    (a ValueError naming ``kind`` and the known names otherwise); a class is instantiated with
+    its defaults; anything else must be callable and is returned as it is.
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        obj: Any = deserialize(identifier)
+    elif isinstance(identifier, str):
+        obj = objects.get(identifier)
+        if obj is None:
+            raise ValueError(
+                f"Could not interpret {kind} identifier: {identifier!r}. Known names: "
+                f"{sorted(objects)}"
+            )
+    else:
+        obj = identifier
+    if inspect.isclass(obj):
+        obj = obj()
+    if not callable(obj):
+        raise ValueError(f"Could not interpret {kind} identifier: {identifier!r}")
+    return obj
 
 
 def serialize_function(fn: Any) -> dict[str, Any]:

@@ -10,11 +10,10 @@ array([0., 2.])
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
+from scratchdl._serialization import deserialize_object, get_object, serialize_object
 from scratchdl.backend import get_array_module
-from scratchdl._serialization import deserialize_object, serialize_object
 
 __all__ = [
     "Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "max_norm", "min_max_norm",
@@ -155,21 +154,4 @@ def get(identifier: Any) -> Any:
     >>> type(get("non_neg")).__name__
     'NonNeg'
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj: Any = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = ALL_OBJECTS_DICT.get(identifier)
-        if obj is None:
-            raise ValueError(
-                f"Could not interpret constraint identifier: {identifier!r}. Known names: "
-                f"{sorted(ALL_OBJECTS_DICT)}"
-            )
-    else:
-        obj = identifier
-    if inspect.isclass(obj):
-        obj = obj()
-    if not callable(obj):
-        raise ValueError(f"Could not interpret constraint identifier: {identifier!r}")
-    return obj
+    return get_object(identifier, ALL_OBJECTS_DICT, "constraint", deserialize)

@@ -10,14 +10,13 @@ built from scratchdl ops, so it is a differentiable ``Tensor``: its gradient rea
 
 from __future__ import annotations
 
-import inspect
 import math
 from typing import Any
 
 import numpy as np
 
 from scratchdl import ops
-from scratchdl._serialization import deserialize_object, serialize_object
+from scratchdl._serialization import deserialize_object, get_object, serialize_object
 from scratchdl.autograd.tensor import Tensor, as_tensor
 
 __all__ = [
@@ -172,21 +171,4 @@ def get(identifier: Any) -> Any:
     >>> get("l2").l2
     0.01
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj: Any = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = ALL_OBJECTS_DICT.get(identifier)
-        if obj is None:
-            raise ValueError(
-                f"Could not interpret regularizer identifier: {identifier!r}. Known names: "
-                f"{sorted(ALL_OBJECTS_DICT)}"
-            )
-    else:
-        obj = identifier
-    if inspect.isclass(obj):
-        obj = obj()
-    if not callable(obj):
-        raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")
-    return obj
+    return get_object(identifier, ALL_OBJECTS_DICT, "regularizer", deserialize)
