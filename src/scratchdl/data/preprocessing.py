@@ -13,24 +13,14 @@ from typing import Any
 import numpy as np
 
 from scratchdl import backend
+from scratchdl.data._seed import Seed, rng_from_seed
 
 __all__ = [
     "train_test_split", "train_dev_test_split", "standardize", "scale_images", "flatten_images", "one_hot",
     "minibatches",
 ]
 
-Seed = int | np.random.Generator | None
 Split = tuple[np.ndarray, np.ndarray]
-
-
-def _rng(seed: Seed, caller: str) -> np.random.Generator:
-    if seed is None:
-        return backend.random_generator()
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"{caller}: seed must be a non-negative int, a numpy Generator or None, got {seed!r}")
-    return np.random.default_rng(int(seed))
 
 
 def _arrays(x: Any, y: Any, caller: str) -> tuple[np.ndarray, np.ndarray]:
@@ -45,7 +35,7 @@ def _arrays(x: Any, y: Any, caller: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _split(x: np.ndarray, y: np.ndarray, sizes: list[int], shuffle: bool, seed: Seed, caller: str) -> list[Split]:
-    order = _rng(seed, caller).permutation(len(x)) if shuffle else np.arange(len(x))
+    order = rng_from_seed(seed, caller).permutation(len(x)) if shuffle else np.arange(len(x))
     bounds = np.cumsum(sizes)[:-1]
     return [(x[part], y[part]) for part in np.split(order, bounds)]
 
@@ -211,7 +201,7 @@ def minibatches(
     else:
         xs, ys = _arrays(x, y, caller)
     n = len(xs)
-    order = _rng(seed, caller).permutation(n) if shuffle else None
+    order = rng_from_seed(seed, caller).permutation(n) if shuffle else None
     for start in range(0, n, batch_size):
         index = slice(start, start + batch_size) if order is None else order[start : start + batch_size]
         yield xs[index] if ys is None else (xs[index], ys[index])

@@ -20,23 +20,12 @@ from typing import Any
 import numpy as np
 
 from scratchdl import backend
+from scratchdl.data._seed import Seed, rng_from_seed
 
 __all__ = [
     "make_flower", "make_circles", "make_moons", "make_blobs", "make_spirals", "make_xor", "make_football",
     "football_boundary",
 ]
-
-Seed = int | np.random.Generator | None
-
-
-def _rng(seed: Seed, caller: str) -> np.random.Generator:
-    if seed is None:
-        return backend.random_generator()
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"{caller}: seed must be a non-negative int, a numpy Generator or None, got {seed!r}")
-    return np.random.default_rng(int(seed))
 
 
 def _count(n_samples: Any, caller: str, minimum: int = 1) -> int:
@@ -91,7 +80,7 @@ def make_flower(
     caller = "make_flower"
     n = _count(n_samples, caller, 2)
     noise = _non_negative(noise, "noise", caller)
-    rng = _rng(seed, caller)
+    rng = rng_from_seed(seed, caller)
     labels, position = _positions(_class_sizes(n, 2))
     theta = 3.12 * (labels + position) + rng.standard_normal(n) * noise
     r = radius * np.sin(4.0 * theta) + rng.standard_normal(n) * noise
@@ -115,7 +104,7 @@ def make_circles(
     noise = _non_negative(noise, "noise", caller)
     if not 0.0 <= factor < 1.0:
         raise ValueError(f"{caller}: factor must be in [0, 1), got {factor!r}")
-    rng = _rng(seed, caller)
+    rng = rng_from_seed(seed, caller)
     outer, inner = n // 2, n - n // 2
     angles = np.concatenate([
         np.linspace(0.0, 2.0 * np.pi, outer, endpoint=False), np.linspace(0.0, 2.0 * np.pi, inner, endpoint=False)
@@ -142,7 +131,7 @@ def make_moons(
     caller = "make_moons"
     n = _count(n_samples, caller, 2)
     noise = _non_negative(noise, "noise", caller)
-    rng = _rng(seed, caller)
+    rng = rng_from_seed(seed, caller)
     labels, position = _positions(np.array([n // 2, n - n // 2]))
     t = np.pi * position
     x = np.where(
@@ -173,7 +162,7 @@ def make_blobs(
     ((9, 2), [3, 3, 3])
     """
     caller = "make_blobs"
-    rng = _rng(seed, caller)
+    rng = rng_from_seed(seed, caller)
     if isinstance(centers, (int, np.integer)) and not isinstance(centers, bool):
         if centers < 1 or n_features < 1:
             raise ValueError(f"{caller}: centers and n_features must be >= 1, got {centers} and {n_features}")
@@ -219,7 +208,7 @@ def make_spirals(
         raise ValueError(f"{caller}: n_classes must be an int >= 2, got {n_classes!r}")
     n = _count(n_samples, caller, int(n_classes))
     noise = _non_negative(noise, "noise", caller)
-    rng = _rng(seed, caller)
+    rng = rng_from_seed(seed, caller)
     labels, position = _positions(_class_sizes(n, int(n_classes)))
     theta = 2.0 * np.pi * (turns * position + labels / n_classes) + rng.standard_normal(n) * noise
     x = position[:, None] * np.stack([np.sin(theta), np.cos(theta)], axis=1)
@@ -241,7 +230,7 @@ def make_xor(
     caller = "make_xor"
     n = _count(n_samples, caller, 4)
     noise = _non_negative(noise, "noise", caller)
-    rng = _rng(seed, caller)
+    rng = rng_from_seed(seed, caller)
     quadrant = np.repeat(np.arange(4), _class_sizes(n, 4))  # 0: ++, 1: +-, 2: --, 3: -+
     signs = np.array([[1, 1], [1, -1], [-1, -1], [-1, 1]], dtype=np.float64)[quadrant]
     # Magnitudes in (0, 1]: 1 - uniform[0, 1) keeps every clean point off the axes.
@@ -281,7 +270,7 @@ def make_football(
     if label_noise > 0.5:
         raise ValueError(f"{caller}: label_noise must be in [0, 0.5], got {label_noise}")
     noise = _non_negative(noise, "noise", caller)
-    rng = _rng(seed, caller)
+    rng = rng_from_seed(seed, caller)
     x = rng.uniform(-0.75, 0.75, size=(n, 2))
     labels = (x[:, 1] < football_boundary(x[:, 0])).astype(np.int64)
     flipped = rng.choice(n, size=int(round(label_noise * n)), replace=False)
