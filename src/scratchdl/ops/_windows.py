@@ -186,6 +186,37 @@ class Layout:
         return f"(batch, {spatial}, channels)"
 
 
+def check_input_rank(op: str, x_shape: tuple[int, ...], layout: Layout) -> None:
+    """Raise a ValueError naming ``op``, the expected layout and the shape unless ``x_shape`` has
+    ``layout.spatial_dims + 2`` axes."""
+    rank = layout.spatial_dims + 2
+    if len(x_shape) != rank:
+        raise ValueError(
+            f"{op}: expected a {rank}-D input {layout.describe()}, got shape {shape_text(x_shape)}"
+        )
+
+
+def input_layout(op: str, x_shape: tuple[int, ...], spatial_dims: int, data_format: str) -> Layout:
+    """Check ``data_format`` and the rank of ``x_shape`` (``check_input_rank``); return the
+    input's ``Layout``."""
+    layout = Layout(spatial_dims, check_data_format(data_format, op))
+    check_input_rank(op, x_shape, layout)
+    return layout
+
+
+def check_kernel_rank(op: str, kernel_shape: tuple[int, ...], spatial_dims: int, kernel_name: str,
+                      channel_axes: str) -> None:
+    """Raise a ValueError naming ``op`` unless ``kernel_shape`` has ``spatial_dims + 2`` axes:
+    the window's, then ``channel_axes`` (e.g. ``"filters, input_channels"``)."""
+    rank = spatial_dims + 2
+    if len(kernel_shape) != rank:
+        dims = "(kernel_width" if spatial_dims == 1 else "(kernel_height, kernel_width"
+        raise ValueError(
+            f"{op}: expected a {rank}-D {kernel_name} {dims}, {channel_axes}), got shape "
+            f"{shape_text(kernel_shape)}"
+        )
+
+
 # --------------------------------------------------------------------------- windows
 def pad_spatial(x: Any, pads: Pads, value: float = 0.0) -> Any:
     """``x`` (N, H, W, C) with ``pads`` added around H and W (``x`` itself when there are none)."""

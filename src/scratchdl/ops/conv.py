@@ -30,9 +30,11 @@ from scratchdl.ops._windows import (
     Pads,
     as_operand,
     check_data_format,
+    check_kernel_rank,
     col2im_products,
     crop_spatial,
     im2col,
+    input_layout,
     int_tuple,
     is_int,
     offsets,
@@ -67,19 +69,9 @@ def conv_geometry(
     kernel_name: str = "kernel",
 ) -> ConvGeometry:
     """Validate a convolution's arguments and work out its output size (raises naming ``op``)."""
-    channels_first = check_data_format(data_format, op)
-    layout = Layout(spatial_dims, channels_first)
-    rank = spatial_dims + 2
-    if len(x_shape) != rank:
-        raise ValueError(
-            f"{op}: expected a {rank}-D input {layout.describe()}, got shape {shape_text(x_shape)}"
-        )
-    if len(kernel_shape) != rank:
-        dims = "(kernel_width" if spatial_dims == 1 else "(kernel_height, kernel_width"
-        raise ValueError(
-            f"{op}: expected a {rank}-D {kernel_name} {dims}, input_channels / groups, "
-            f"filters), got shape {shape_text(kernel_shape)}"
-        )
+    layout = input_layout(op, x_shape, spatial_dims, data_format)
+    channels_first = layout.channels_first
+    check_kernel_rank(op, kernel_shape, spatial_dims, kernel_name, "input_channels / groups, filters")
     if not is_int(groups) or groups < 1:
         raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
     strides_t = int_tuple(strides, spatial_dims, "strides", op)
@@ -340,14 +332,9 @@ def _depthwise(
 
     x, kernel = as_operand(x), as_operand(kernel)
     channels_first = check_data_format(data_format, op)
-    rank = spatial_dims + 2
-    if len(tuple(kernel.shape)) != rank:
-        dims = "(kernel_width" if spatial_dims == 1 else "(kernel_height, kernel_width"
-        raise ValueError(
-            f"{op}: expected a {rank}-D depthwise_kernel {dims}, input_channels, "
-            f"depth_multiplier), got shape {shape_text(kernel.shape)}"
-        )
-    channels = x.shape[1 if channels_first else -1] if len(x.shape) == rank else None
+    check_kernel_rank(op, tuple(kernel.shape), spatial_dims, "depthwise_kernel",
+                      "input_channels, depth_multiplier")
+    channels = x.shape[1 if channels_first else -1] if len(x.shape) == spatial_dims + 2 else None
     if channels is not None and channels != kernel.shape[-2]:
         raise ValueError(
             f"{op}: input has {channels} channels but the depthwise_kernel expects "

@@ -23,9 +23,10 @@ from scratchdl.backend import get_array_module
 from scratchdl.ops._windows import (
     Layout,
     as_operand,
-    check_data_format,
+    check_kernel_rank,
     col2im_products,
     im2col,
+    input_layout,
     int_tuple,
     shape_text,
 )
@@ -93,19 +94,9 @@ def _transpose_geometry(
     op: str, x_shape: tuple[int, ...], kernel_shape: tuple[int, ...], spatial_dims: int,
     strides: Any, padding: Any, output_padding: Any, dilation_rate: Any, data_format: str,
 ) -> TransposeGeometry:
-    channels_first = check_data_format(data_format, op)
-    layout = Layout(spatial_dims, channels_first)
-    rank = spatial_dims + 2
-    if len(x_shape) != rank:
-        raise ValueError(
-            f"{op}: expected a {rank}-D input {layout.describe()}, got shape {shape_text(x_shape)}"
-        )
-    if len(kernel_shape) != rank:
-        dims = "(kernel_width" if spatial_dims == 1 else "(kernel_height, kernel_width"
-        raise ValueError(
-            f"{op}: expected a {rank}-D kernel {dims}, filters, input_channels), got shape "
-            f"{shape_text(kernel_shape)}"
-        )
+    layout = input_layout(op, x_shape, spatial_dims, data_format)
+    channels_first = layout.channels_first
+    check_kernel_rank(op, kernel_shape, spatial_dims, "kernel", "filters, input_channels")
     channels = x_shape[1] if channels_first else x_shape[-1]
     if channels != kernel_shape[-1]:
         raise ValueError(

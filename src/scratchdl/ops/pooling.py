@@ -26,8 +26,8 @@ from scratchdl.ops._windows import (
     Layout,
     Pads,
     as_operand,
-    check_data_format,
     crop_spatial,
+    input_layout,
     int_tuple,
     offsets,
     output_size,
@@ -58,13 +58,8 @@ def _pool_geometry(
     op: str, x_shape: tuple[int, ...], spatial_dims: int, pool_size: Any, strides: Any,
     padding: Any, data_format: str,
 ) -> PoolGeometry:
-    channels_first = check_data_format(data_format, op)
-    layout = Layout(spatial_dims, channels_first)
-    rank = spatial_dims + 2
-    if len(x_shape) != rank:
-        raise ValueError(
-            f"{op}: expected a {rank}-D input {layout.describe()}, got shape {shape_text(x_shape)}"
-        )
+    layout = input_layout(op, x_shape, spatial_dims, data_format)
+    channels_first = layout.channels_first
     pool = int_tuple(pool_size, spatial_dims, "pool_size", op)
     steps = pool if strides is None else int_tuple(strides, spatial_dims, "strides", op)
     mode = padding.lower() if isinstance(padding, str) else padding
@@ -266,13 +261,8 @@ def _global(
     op: str, spatial_dims: int, x: Any, keepdims: bool, data_format: str, reduce: Any,
 ) -> Tensor:
     x = as_operand(x)
-    channels_first = check_data_format(data_format, op)
+    channels_first = input_layout(op, tuple(x.shape), spatial_dims, data_format).channels_first
     rank = spatial_dims + 2
-    if len(tuple(x.shape)) != rank:
-        layout = Layout(spatial_dims, channels_first)
-        raise ValueError(
-            f"{op}: expected a {rank}-D input {layout.describe()}, got shape {shape_text(x.shape)}"
-        )
     axes = tuple(range(2, rank)) if channels_first else tuple(range(1, rank - 1))
     return reduce(x, axis=axes, keepdims=keepdims)
 

@@ -30,6 +30,7 @@ from scratchdl.ops._windows import (
     Pads,
     as_operand,
     check_data_format,
+    check_input_rank,
     crop_spatial,
     int_tuple,
     pad_spatial,
@@ -162,14 +163,6 @@ class Crop(Function):
         return self.layout.outward(pad_spatial(self.layout.inward(grad), self.crops))
 
 
-def _check_rank(op: str, x: Any, layout: Layout) -> None:
-    rank = layout.spatial_dims + 2
-    if len(tuple(x.shape)) != rank:
-        raise ValueError(
-            f"{op}: expected a {rank}-D input {layout.describe()}, got shape {shape_text(x.shape)}"
-        )
-
-
 def upsampling1d(x: Any, size: int = 2) -> Tensor:
     """Repeat every step of ``(N, W, C)`` ``size`` times: ``y[n, j, c] = x[n, j // size, c]``.
 
@@ -181,7 +174,7 @@ def upsampling1d(x: Any, size: int = 2) -> Tensor:
     x = as_operand(x)
     factor = int_tuple(size, 1, "size", "upsampling1d")
     layout = Layout(1, False)
-    _check_rank("upsampling1d", x, layout)
+    check_input_rank("upsampling1d", tuple(x.shape), layout)
     return UpsampleNearest(layout, (1, factor[0]))(x)
 
 
@@ -203,7 +196,7 @@ def upsampling2d(
     x = as_operand(x)
     layout = Layout(2, check_data_format(data_format, op))
     factors = int_tuple(size, 2, "size", op)
-    _check_rank(op, x, layout)
+    check_input_rank(op, tuple(x.shape), layout)
     mode = interpolation.lower() if isinstance(interpolation, str) else interpolation
     if mode == "nearest":
         return UpsampleNearest(layout, factors)(x)  # type: ignore[arg-type]
@@ -225,7 +218,7 @@ def zero_padding1d(
     op = "zero_padding1d"
     x = as_operand(x)
     layout = Layout(1, check_data_format(data_format, op))
-    _check_rank(op, x, layout)
+    check_input_rank(op, tuple(x.shape), layout)
     return ZeroPad(layout, ((0, 0), pair(padding, "padding", op)))(x)
 
 
@@ -244,12 +237,12 @@ def zero_padding2d(
     op = "zero_padding2d"
     x = as_operand(x)
     layout = Layout(2, check_data_format(data_format, op))
-    _check_rank(op, x, layout)
+    check_input_rank(op, tuple(x.shape), layout)
     return ZeroPad(layout, pair_of_pairs(padding, "padding", op))(x)
 
 
 def _check_crops(op: str, x: Any, layout: Layout, crops: Pads) -> None:
-    _check_rank(op, x, layout)
+    check_input_rank(op, tuple(x.shape), layout)
     spatial = tuple(x.shape[2:] if layout.channels_first else x.shape[1:-1])
     names = ("steps",) if layout.spatial_dims == 1 else ("rows", "columns")
     active = crops[1:] if layout.spatial_dims == 1 else crops
