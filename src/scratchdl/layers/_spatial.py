@@ -17,8 +17,11 @@ __all__ = [
     "channel_axis",
     "check_channels",
     "check_rank",
+    "check_strides_dilation",
     "check_window_fits",
     "conv_output_length",
+    "known_channels",
+    "output_shape",
     "spatial_axes",
     "standardize_padding",
     "standardize_tuple",
@@ -95,6 +98,34 @@ def check_channels(layer: Any, shape: Sequence[Any], data_format: str, expected:
             f"{label(layer)}: expected input with {expected} channels (axis {axis}), got shape "
             f"{tuple(shape)}"
         )
+
+
+def known_channels(layer: Any, shape: Sequence[Any], data_format: str) -> int:
+    """The size of the channel axis of ``shape``; a ValueError naming the layer when it is unknown
+    (``None``), since the weights cannot be built without it."""
+    channels = shape[channel_axis(data_format)]
+    if channels is None:
+        raise ValueError(
+            f"{label(layer)}: the channel dimension (axis {channel_axis(data_format)}) of "
+            f"the input must be known, got shape {tuple(shape)}"
+        )
+    return channels
+
+
+def check_strides_dilation(layer: Any, strides: tuple[int, ...], dilation_rate: tuple[int, ...]) -> None:
+    """Keras's rule for convolutions: ``strides > 1`` and ``dilation_rate > 1`` do not combine."""
+    if max(strides) > 1 and max(dilation_rate) > 1:
+        raise ValueError(
+            f"{label(layer)}: `strides > 1` not supported in conjunction with "
+            f"`dilation_rate > 1`, got strides={strides} and dilation_rate={dilation_rate}"
+        )
+
+
+def output_shape(batch: Any, spatial: Sequence[Any], channels: Any, data_format: str) -> tuple[Any, ...]:
+    """``(batch, *spatial, channels)``, or ``(batch, channels, *spatial)`` for channels-first data."""
+    if data_format == "channels_first":
+        return (batch, channels, *spatial)
+    return (batch, *spatial, channels)
 
 
 def conv_output_length(size: int | None, kernel: int, stride: int, padding: str,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["label", "check_min_rank", "check_axis_size", "standardize_data_format"]
+__all__ = ["label", "check_min_rank", "check_axis_size", "check_positive_int", "standardize_data_format"]
 
 
 def label(layer: Any) -> str:
@@ -29,6 +29,16 @@ def check_axis_size(layer: Any, shape: tuple[Any, ...], axis: int, expected: int
     if size is not None and size != expected:
         raise ValueError(
             f"{label(layer)}: expected input with {what} {expected}, got shape {tuple(shape)}"
+        )
+
+
+def check_positive_int(layer: Any, name: str, value: Any) -> None:
+    """Raise a ValueError naming the layer unless ``value`` (the argument ``name``) is an int
+    ``> 0`` (bools refused)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(
+            f"{label(layer)}: invalid value for argument `{name}`, expected a strictly positive "
+            f"int, got {name}={value!r}"
         )
 
 

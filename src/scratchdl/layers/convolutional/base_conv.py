@@ -7,14 +7,16 @@ from typing import Any
 from scratchdl import activations, constraints, initializers, ops, regularizers
 from scratchdl.autograd.tensor import Tensor
 from scratchdl.layers._spatial import (
-    channel_axis,
     check_channels,
     check_rank,
+    check_strides_dilation,
     check_window_fits,
+    known_channels,
+    output_shape,
     standardize_padding,
     standardize_tuple,
 )
-from scratchdl.layers._utils import label, standardize_data_format
+from scratchdl.layers._utils import check_positive_int, label, standardize_data_format
 from scratchdl.layers.layer import Layer
 
 __all__ = ["BaseConv", "add_bias"]
@@ -66,11 +68,7 @@ class BaseConv(Layer):
                  bias_constraint: Any = None, **kwargs: Any) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.rank = rank
-        if isinstance(filters, bool) or not isinstance(filters, int) or filters <= 0:
-            raise ValueError(
-                f"{label(self)}: invalid value for argument `filters`, expected a strictly "
-                f"positive int, got filters={filters!r}"
-            )
+        check_positive_int(self, "filters", filters)
         if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
             raise ValueError(f"{label(self)}: the number of groups must be a positive int, got groups={groups!r}")
         if filters % groups:
@@ -85,12 +83,7 @@ class BaseConv(Layer):
         self.dilation_rate = standardize_tuple(self, dilation_rate, rank, "dilation_rate")
         self.padding = standardize_padding(self, padding, allow_causal=rank == 1)
         self.data_format = standardize_data_format(data_format, label(self))
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(
-                f"{label(self)}: `strides > 1` not supported in conjunction with "
-                f"`dilation_rate > 1`, got strides={self.strides} and "
-                f"dilation_rate={self.dilation_rate}"
-            )
+        check_strides_dilation(self, self.strides, self.dilation_rate)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -101,9 +94,6 @@ class BaseConv(Layer):
         self.bias_constraint = constraints.get(bias_constraint)
 
     # ------------------------------------------------------------------ shapes
-    def _input_channels(self, input_shape: tuple[Any, ...]) -> Any:
-        return input_shape[channel_axis(self.data_format)]
-
     def _check_input(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
         """Validate an input shape and return the output's spatial sizes."""
         check_rank(self, input_shape, self.rank, self.data_format)
@@ -113,16 +103,11 @@ class BaseConv(Layer):
         return check_window_fits(self, input_shape, self.data_format, self.kernel_size,
                                  self.strides, self.padding, self.dilation_rate)
 
-    def _output_shape(self, input_shape: tuple[Any, ...], spatial: tuple[Any, ...],
-                      channels: Any) -> tuple[Any, ...]:
-        if self.data_format == "channels_first":
-            return (input_shape[0], channels, *spatial)
-        return (input_shape[0], *spatial, channels)
-
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
         """``(batch, *out_spatial, filters)`` (channels last); unknown sizes stay ``None``."""
         input_shape = tuple(input_shape)
-        return self._output_shape(input_shape, self._check_input(input_shape), self.filters)
+        return output_shape(input_shape[0], self._check_input(input_shape), self.filters,
+                            self.data_format)
 
     # ------------------------------------------------------------------ weights and call
     def build(self, input_shape: Any) -> None:
@@ -130,12 +115,7 @@ class BaseConv(Layer):
         ``(filters,)``."""
         input_shape = tuple(input_shape)
         check_rank(self, input_shape, self.rank, self.data_format)
-        channels = self._input_channels(input_shape)
-        if channels is None:
-            raise ValueError(
-                f"{label(self)}: the channel dimension (axis {channel_axis(self.data_format)}) of "
-                f"the input must be known, got shape {input_shape}"
-            )
+        channels = known_channels(self, input_shape, self.data_format)
         if channels % self.groups:
             raise ValueError(
                 f"{label(self)}: the number of input channels must be evenly divisible by the "

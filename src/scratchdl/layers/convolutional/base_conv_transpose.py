@@ -8,14 +8,16 @@ from typing import Any
 from scratchdl import activations, constraints, initializers, ops, regularizers
 from scratchdl.autograd.tensor import Tensor
 from scratchdl.layers._spatial import (
-    channel_axis,
     check_channels,
     check_rank,
+    check_strides_dilation,
+    known_channels,
+    output_shape,
     spatial_axes,
     standardize_padding,
     standardize_tuple,
 )
-from scratchdl.layers._utils import label, standardize_data_format
+from scratchdl.layers._utils import check_positive_int, label, standardize_data_format
 from scratchdl.layers.convolutional.base_conv import add_bias
 from scratchdl.layers.layer import Layer
 
@@ -55,11 +57,7 @@ class BaseConvTranspose(Layer):
                  **kwargs: Any) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.rank = rank
-        if isinstance(filters, bool) or not isinstance(filters, int) or filters <= 0:
-            raise ValueError(
-                f"{label(self)}: invalid value for argument `filters`, expected a strictly "
-                f"positive int, got filters={filters!r}"
-            )
+        check_positive_int(self, "filters", filters)
         self.filters = filters
         self.kernel_size = standardize_tuple(self, kernel_size, rank, "kernel_size")
         self.strides = standardize_tuple(self, strides, rank, "strides")
@@ -77,12 +75,7 @@ class BaseConvTranspose(Layer):
                 f"corresponding `strides` value, got output_padding={self.output_padding}, "
                 f"strides={self.strides}"
             )
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(
-                f"{label(self)}: `strides > 1` not supported in conjunction with "
-                f"`dilation_rate > 1`, got strides={self.strides} and "
-                f"dilation_rate={self.dilation_rate}"
-            )
+        check_strides_dilation(self, self.strides, self.dilation_rate)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -108,21 +101,14 @@ class BaseConvTranspose(Layer):
                 (input_shape[a] for a in spatial_axes(self.rank, self.data_format)),
                 self.kernel_size, self.strides, extras, self.dilation_rate)
         )
-        if self.data_format == "channels_first":
-            return (input_shape[0], self.filters, *spatial)
-        return (input_shape[0], *spatial, self.filters)
+        return output_shape(input_shape[0], spatial, self.filters, self.data_format)
 
     def build(self, input_shape: Any) -> None:
         """Create ``kernel`` ``(*kernel_size, filters, input_channels)`` and ``bias``
         ``(filters,)``."""
         input_shape = tuple(input_shape)
         self._check_input(input_shape)
-        channels = input_shape[channel_axis(self.data_format)]
-        if channels is None:
-            raise ValueError(
-                f"{label(self)}: the channel dimension (axis {channel_axis(self.data_format)}) of "
-                f"the input must be known, got shape {input_shape}"
-            )
+        channels = known_channels(self, input_shape, self.data_format)
         self.kernel = self.add_weight(
             shape=(*self.kernel_size, self.filters, channels), initializer=self.kernel_initializer,
             regularizer=self.kernel_regularizer, constraint=self.kernel_constraint, name="kernel",

@@ -11,10 +11,12 @@ from scratchdl.layers._spatial import (
     check_channels,
     check_rank,
     check_window_fits,
+    known_channels,
+    output_shape,
     standardize_padding,
     standardize_tuple,
 )
-from scratchdl.layers._utils import label, standardize_data_format
+from scratchdl.layers._utils import check_positive_int, label, standardize_data_format
 from scratchdl.layers.convolutional.base_conv import add_bias
 from scratchdl.layers.layer import Layer
 
@@ -52,12 +54,7 @@ class BaseDepthwiseConv(Layer):
                  bias_constraint: Any = None, **kwargs: Any) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.rank = rank
-        if (isinstance(depth_multiplier, bool) or not isinstance(depth_multiplier, int)
-                or depth_multiplier <= 0):
-            raise ValueError(
-                f"{label(self)}: invalid value for argument `depth_multiplier`, expected a "
-                f"strictly positive int, got depth_multiplier={depth_multiplier!r}"
-            )
+        check_positive_int(self, "depth_multiplier", depth_multiplier)
         self.depth_multiplier = depth_multiplier
         self.kernel_size = standardize_tuple(self, kernel_size, rank, "kernel_size")
         self.strides = standardize_tuple(self, strides, rank, "strides")
@@ -86,21 +83,14 @@ class BaseDepthwiseConv(Layer):
         spatial = self._check_input(input_shape)
         channels = input_shape[channel_axis(self.data_format)]
         out_channels = None if channels is None else channels * self.depth_multiplier
-        if self.data_format == "channels_first":
-            return (input_shape[0], out_channels, *spatial)
-        return (input_shape[0], *spatial, out_channels)
+        return output_shape(input_shape[0], spatial, out_channels, self.data_format)
 
     def build(self, input_shape: Any) -> None:
         """Create ``kernel`` ``(*kernel_size, channels, depth_multiplier)`` and ``bias``
         ``(channels * depth_multiplier,)``."""
         input_shape = tuple(input_shape)
         self._check_input(input_shape)
-        channels = input_shape[channel_axis(self.data_format)]
-        if channels is None:
-            raise ValueError(
-                f"{label(self)}: the channel dimension (axis {channel_axis(self.data_format)}) of "
-                f"the input must be known, got shape {input_shape}"
-            )
+        channels = known_channels(self, input_shape, self.data_format)
         self.kernel = self.add_weight(
             shape=(*self.kernel_size, channels, self.depth_multiplier),
             initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,

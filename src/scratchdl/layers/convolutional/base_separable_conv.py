@@ -7,14 +7,15 @@ from typing import Any
 from scratchdl import activations, constraints, initializers, ops, regularizers
 from scratchdl.autograd.tensor import Tensor
 from scratchdl.layers._spatial import (
-    channel_axis,
     check_channels,
     check_rank,
     check_window_fits,
+    known_channels,
+    output_shape,
     standardize_padding,
     standardize_tuple,
 )
-from scratchdl.layers._utils import label, standardize_data_format
+from scratchdl.layers._utils import check_positive_int, label, standardize_data_format
 from scratchdl.layers.convolutional.base_conv import add_bias
 from scratchdl.layers.layer import Layer
 
@@ -57,12 +58,8 @@ class BaseSeparableConv(Layer):
                  bias_constraint: Any = None, **kwargs: Any) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.rank = rank
-        for name, value in (("depth_multiplier", depth_multiplier), ("filters", filters)):
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(
-                    f"{label(self)}: invalid value for argument `{name}`, expected a strictly "
-                    f"positive int, got {name}={value!r}"
-                )
+        check_positive_int(self, "depth_multiplier", depth_multiplier)
+        check_positive_int(self, "filters", filters)
         self.depth_multiplier = depth_multiplier
         self.filters = filters
         self.kernel_size = standardize_tuple(self, kernel_size, rank, "kernel_size")
@@ -93,20 +90,13 @@ class BaseSeparableConv(Layer):
         """``(batch, *out_spatial, filters)`` (channels last)."""
         input_shape = tuple(input_shape)
         spatial = self._check_input(input_shape)
-        if self.data_format == "channels_first":
-            return (input_shape[0], self.filters, *spatial)
-        return (input_shape[0], *spatial, self.filters)
+        return output_shape(input_shape[0], spatial, self.filters, self.data_format)
 
     def build(self, input_shape: Any) -> None:
         """Create ``depthwise_kernel``, ``pointwise_kernel`` and ``bias``, in that order."""
         input_shape = tuple(input_shape)
         self._check_input(input_shape)
-        channels = input_shape[channel_axis(self.data_format)]
-        if channels is None:
-            raise ValueError(
-                f"{label(self)}: the channel dimension (axis {channel_axis(self.data_format)}) of "
-                f"the input must be known, got shape {input_shape}"
-            )
+        channels = known_channels(self, input_shape, self.data_format)
         self.depthwise_kernel = self.add_weight(
             shape=(*self.kernel_size, channels, self.depth_multiplier),
             initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
