@@ -21,7 +21,7 @@ from scratchdl.autograd.tensor import Tensor
 from scratchdl.layers._utils import label
 from scratchdl.layers.layer import Layer
 from scratchdl.layers.rnn.dropout_rnn_cell import DropoutRNNCell, masked_matmul
-from scratchdl.layers.rnn.rnn import RNN, cell_property
+from scratchdl.layers.rnn.rnn import RNN, cell_property, check_use_cudnn, single_cell_config
 from scratchdl.layers.rnn.simple_rnn import check_units, clip_rate
 
 __all__ = ["LSTM", "LSTMCell"]
@@ -219,11 +219,7 @@ class LSTM(RNN):
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, **kwargs)
-        if use_cudnn not in ("auto", True, False):
-            raise ValueError(
-                "Invalid valid received for argument `use_cudnn`. Expected one of "
-                f"{{'auto', True, False}}. Received: use_cudnn={use_cudnn}"
-            )
+        check_use_cudnn(use_cudnn)
         self.use_cudnn = use_cudnn
 
     units = cell_property("units")
@@ -258,14 +254,7 @@ class LSTM(RNN):
 
     def get_config(self) -> dict[str, Any]:
         """Keras's LSTM config (the cell's arguments at the top level)."""
-        config = super().get_config()
-        del config["cell"]
-        cell_config = self.cell.get_config()
-        for key in ("name", "trainable", "dtype"):
-            cell_config.pop(key)
-        config.update(cell_config)
-        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
-        return config
+        return single_cell_config(self, super().get_config(), keep_seed=True)
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> LSTM:

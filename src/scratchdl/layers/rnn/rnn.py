@@ -20,14 +20,14 @@ from typing import Any
 
 import numpy as np
 
-from scratchdl import ops
+from scratchdl import ops, regularizers
 from scratchdl.autograd.tensor import Tensor, as_tensor
 from scratchdl.layers._utils import label
 from scratchdl.layers.layer import Layer
 from scratchdl.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 from scratchdl.layers.symbolic import flatten
 
-__all__ = ["RNN", "cell_property", "prefix_weight_paths"]
+__all__ = ["RNN", "cell_property", "check_use_cudnn", "prefix_weight_paths", "single_cell_config"]
 
 
 def cell_property(name: str) -> property:
@@ -41,6 +41,32 @@ def prefix_weight_paths(layer: Layer, prefix: str) -> None:
     for weight in layer.weights:
         if not weight.path.startswith(f"{prefix}/"):
             weight.path = f"{prefix}/{weight.path}"
+
+
+def single_cell_config(layer: RNN, rnn_config: dict[str, Any], keep_seed: bool) -> dict[str, Any]:
+    """Keras's config of a layer that owns its one cell (``SimpleRNN``, ``LSTM``, ``GRU``).
+
+    ``rnn_config`` (``RNN.get_config``'s) loses its ``cell`` entry and gains the cell's own
+    arguments at the top level (not the cell's name, trainable and dtype, nor its seed unless
+    ``keep_seed``: Keras's SimpleRNN config has none) and the layer's ``activity_regularizer``.
+    """
+    config = dict(rnn_config)
+    del config["cell"]
+    cell_config = layer.cell.get_config()
+    for key in ("name", "trainable", "dtype") + (() if keep_seed else ("seed",)):
+        cell_config.pop(key)
+    config.update(cell_config)
+    config["activity_regularizer"] = regularizers.serialize(layer.activity_regularizer)
+    return config
+
+
+def check_use_cudnn(use_cudnn: Any) -> None:
+    """Keras's check of ``use_cudnn`` (accepted for compatibility: 'auto', True or False)."""
+    if use_cudnn not in ("auto", True, False):
+        raise ValueError(
+            "Invalid valid received for argument `use_cudnn`. Expected one of "
+            f"{{'auto', True, False}}. Received: use_cudnn={use_cudnn}"
+        )
 
 
 class RNN(Layer):

@@ -14,7 +14,7 @@ from scratchdl.autograd.tensor import Tensor
 from scratchdl.layers._utils import label
 from scratchdl.layers.layer import Layer
 from scratchdl.layers.rnn.dropout_rnn_cell import DropoutRNNCell
-from scratchdl.layers.rnn.rnn import RNN, cell_property
+from scratchdl.layers.rnn.rnn import RNN, cell_property, single_cell_config
 
 __all__ = ["SimpleRNN", "SimpleRNNCell"]
 
@@ -222,14 +222,7 @@ class SimpleRNN(RNN):
 
     def get_config(self) -> dict[str, Any]:
         """Keras's SimpleRNN config (the cell's arguments at the top level)."""
-        config = super().get_config()
-        del config["cell"]
-        cell_config = self.cell.get_config()
-        for key in ("name", "trainable", "dtype", "seed"):
-            cell_config.pop(key)
-        config.update(cell_config)
-        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
-        return config
+        return single_cell_config(self, super().get_config(), keep_seed=False)
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> SimpleRNN:
