@@ -160,10 +160,8 @@ class Merge(Layer):
             inputs = reshaped
         return self._merge_function(inputs)
 
-    def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
-        """The logical OR of the input masks (None unless every input has one)."""
-        if previous_mask is None:
-            return None
+    def _check_mask_list(self, inputs: Any, previous_mask: Any) -> None:
+        """Raise unless ``inputs`` and ``previous_mask`` are lists of the same length."""
         if not isinstance(previous_mask, (list, tuple)):
             raise ValueError(f"{label(self)}: `mask` should be a list. Received: mask={previous_mask}")
         if not isinstance(inputs, (list, tuple)):
@@ -173,6 +171,12 @@ class Merge(Layer):
                 f"{label(self)}: the lists `inputs` and `mask` should have the same length. Received "
                 f"{len(inputs)} inputs and {len(previous_mask)} masks"
             )
+
+    def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
+        """The logical OR of the input masks (None unless every input has one)."""
+        if previous_mask is None:
+            return None
+        self._check_mask_list(inputs, previous_mask)
         if any(m is None for m in previous_mask):
             return None
         output_mask = previous_mask[0]

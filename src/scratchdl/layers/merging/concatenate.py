@@ -90,15 +90,7 @@ class Concatenate(Merge):
         """The concatenated masks, reduced with ``any`` over the last axis (see the class doc)."""
         if previous_mask is None:
             return None
-        if not isinstance(previous_mask, (list, tuple)):
-            raise ValueError(f"{label(self)}: `mask` should be a list. Received: mask={previous_mask}")
-        if not isinstance(inputs, (list, tuple)):
-            raise ValueError(f"{label(self)}: `inputs` should be a list. Received: inputs={inputs}")
-        if len(previous_mask) != len(inputs):
-            raise ValueError(
-                f"{label(self)}: the lists `inputs` and `mask` should have the same length. Received "
-                f"{len(inputs)} inputs and {len(previous_mask)} masks"
-            )
+        self._check_mask_list(inputs, previous_mask)
         if all(m is None for m in previous_mask):
             return None
         masks = []
