@@ -235,8 +235,10 @@ class MultiHeadAttention(Layer):
                            bias_axes=bias_axes if self._use_bias else None, activation=activation,
                            name=name, **self._common_kwargs())
 
-    def build(self, query_shape: Any, value_shape: Any = None, key_shape: Any = None) -> None:
-        """Create the query/key/value (and gate) projections and the output projection."""
+    def _resolve_shapes(self, query_shape: Any, value_shape: Any,
+                        key_shape: Any) -> tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]:
+        """The three shapes as tuples (``value`` defaults to ``query``, ``key`` to ``value``),
+        checking that ``value`` and ``key`` agree on every axis but the last."""
         query_shape = tuple(query_shape)
         value_shape = query_shape if value_shape is None else tuple(value_shape)
         key_shape = value_shape if key_shape is None else tuple(key_shape)
@@ -245,6 +247,11 @@ class MultiHeadAttention(Layer):
                 "All dimensions of `value` and `key`, except the last one, must be equal. "
                 f"Received: value_shape={value_shape} and key_shape={key_shape}"
             )
+        return query_shape, value_shape, key_shape
+
+    def build(self, query_shape: Any, value_shape: Any = None, key_shape: Any = None) -> None:
+        """Create the query/key/value (and gate) projections and the output projection."""
+        query_shape, value_shape, key_shape = self._resolve_shapes(query_shape, value_shape, key_shape)
         heads = self._num_heads
         self._query_dense = self._projection(len(query_shape), [heads, self._key_dim], "query")
         self._query_dense.build(query_shape)
@@ -443,14 +450,7 @@ class MultiHeadAttention(Layer):
     def compute_output_shape(self, query_shape: Any, value_shape: Any = None,
                              key_shape: Any = None) -> tuple[Any, ...]:
         """The query's shape, with the last axis replaced by ``output_shape`` when given."""
-        query_shape = tuple(query_shape)
-        value_shape = query_shape if value_shape is None else tuple(value_shape)
-        key_shape = value_shape if key_shape is None else tuple(key_shape)
-        if value_shape[1:-1] != key_shape[1:-1]:
-            raise ValueError(
-                "All dimensions of `value` and `key`, except the last one, must be equal. "
-                f"Received: value_shape={value_shape} and key_shape={key_shape}"
-            )
+        query_shape, value_shape, key_shape = self._resolve_shapes(query_shape, value_shape, key_shape)
         if self._output_shape:
             return query_shape[:-1] + tuple(self._output_shape)
         return query_shape
