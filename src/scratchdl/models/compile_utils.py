@@ -115,6 +115,19 @@ def _match_targets(y: Any, names: list[Any], what: str) -> list[Any]:
     return [y]
 
 
+def _flatten_batch(y_true: Any, y_pred: Any, sample_weight: Any,
+                   output_names: Sequence[str] | None) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
+    """A batch's targets, predictions and sample weights as one entry per model output, and the
+    outputs' names; one sample-weight array (not a list or dict) serves every output."""
+    flat_pred, names, _ = _flatten_outputs(y_pred, output_names)
+    flat_true = _match_targets(y_true, names, "Targets y")
+    if sample_weight is not None and isinstance(sample_weight, (list, tuple, dict)):
+        flat_weights = _match_targets(sample_weight, names, "sample_weight")
+    else:
+        flat_weights = [sample_weight] * len(names)
+    return flat_true, flat_pred, flat_weights, names
+
+
 def _per_output(spec: Any, names: list[Any], argument: str) -> list[Any]:
     """Spread a compile argument (one value, a list per output, a dict by name) over the outputs."""
     count = len(names)
@@ -192,12 +205,8 @@ class CompileLoss:
         """The weighted sum of the outputs' losses (a scalar tensor)."""
         if not self.built:
             self.build(y_true, y_pred)
-        flat_pred, names, _ = _flatten_outputs(y_pred, self.output_names)
-        flat_true = _match_targets(y_true, names, "Targets y")
-        if sample_weight is not None and isinstance(sample_weight, (list, tuple, dict)):
-            flat_weights = _match_targets(sample_weight, names, "sample_weight")
-        else:
-            flat_weights = [sample_weight] * len(names)
+        flat_true, flat_pred, flat_weights, names = _flatten_batch(
+            y_true, y_pred, sample_weight, self.output_names)
         total: Tensor | None = None
         track = bool(self.metrics)
         for position, (index, loss_fns, weight, _) in enumerate(self._entries):
@@ -285,12 +294,8 @@ class CompileMetrics:
         """Fold one batch into every metric (weighted metrics also get ``sample_weight``)."""
         if not self.built:
             self.build(y_true, y_pred)
-        flat_pred, names, _ = _flatten_outputs(y_pred, self.output_names)
-        flat_true = _match_targets(y_true, names, "Targets y")
-        if sample_weight is not None and isinstance(sample_weight, (list, tuple, dict)):
-            flat_weights = _match_targets(sample_weight, names, "sample_weight")
-        else:
-            flat_weights = [sample_weight] * len(names)
+        flat_true, flat_pred, flat_weights, names = _flatten_batch(
+            y_true, y_pred, sample_weight, self.output_names)
         for index, (y_t, y_p) in enumerate(zip(flat_true, flat_pred)):
             group, weighted = self._flat[index], self._flat_weighted[index]
             if not group and not weighted:
