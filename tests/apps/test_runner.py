@@ -200,3 +200,10 @@ def test_tour_runs_each_app_quickly_and_reports_failures_in_the_table(
 def test_tour_full_sizes_use_the_defaults(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _runner.run_tour({"fake": _fake_app("fake")}, ["fake"], str(tmp_path), seed=0, full=True) == 0
     assert "100 steps" in capsys.readouterr().out
+
+
+def test_tiny_numbers_are_shown_in_scientific_notation_not_as_zero():
+    from scratchdl.apps._runner import format_table
+
+    text = format_table(["metric", "value"], [["difference", 2.5e-9], ["zero", 0.0], ["accuracy", 0.93]])
+    assert "2.50e-09" in text and "0.0000" in text and "0.9300" in text

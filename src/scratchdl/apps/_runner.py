@@ -113,6 +113,8 @@ def _cell(value: Any, digits: int, spec: str | None = None) -> str:
         value = float(value)
         if math.isnan(value) or math.isinf(value):
             return str(value)
+        if value != 0.0 and abs(value) < 10.0 ** -digits:
+            return f"{value:.{max(digits - 2, 1)}e}"  # e.g. a gradient-check difference, not 0.0000
         return f"{value:.{digits}f}"
     return str(value)
 
