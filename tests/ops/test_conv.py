@@ -370,6 +370,35 @@ def test_only_the_kernel_gradient_when_the_input_is_a_constant():
     np.testing.assert_allclose(k.grad, kt.grad.permute(2, 3, 1, 0).numpy(), rtol=1e-10)
 
 
+@pytest.mark.parametrize("x_shape, kernel_shape, strides, dilation, padding", [
+    ((3, 9, 8, 3), (4, 4, 3, 5), 1, 1, "same"),
+    ((2, 11, 10, 1), (3, 2, 1, 4), (2, 3), 1, "valid"),
+    ((2, 12, 12, 3), (3, 3, 3, 2), 1, 2, "same"),
+    ((2, 14, 13, 7), (7, 7, 7, 3), 2, 1, "valid"),
+])
+def test_channel_major_window_matrix_equals_the_plain_im2col(monkeypatch, x_shape, kernel_shape,
+                                                             strides, dilation, padding):
+    """Few-channel inputs take the channel-major path; it must give the plain path's results."""
+    from scratchdl.ops import conv as conv_module
+
+    rng = np.random.default_rng(0)
+    x_np = rng.standard_normal(x_shape)
+    k_np = rng.standard_normal(kernel_shape)
+    upstream = None
+    results = []
+    for threshold in (conv_module.CHANNEL_MAJOR_BELOW, 0):  # the fast path, then the plain one
+        assert (x_shape[-1] < threshold) == (threshold > 0)
+        monkeypatch.setattr(conv_module, "CHANNEL_MAJOR_BELOW", threshold)
+        x, k = Tensor(x_np, requires_grad=True), Tensor(k_np, requires_grad=True)
+        y = ops.conv2d(x, k, strides=strides, padding=padding, dilation_rate=dilation)
+        if upstream is None:
+            upstream = rng.standard_normal(y.shape)
+        (y * upstream).sum().backward()
+        results.append((y.numpy(), x.grad, k.grad))
+    for fast, plain in zip(*results):
+        np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12)
+
+
 def test_channels_first_equals_channels_last_transposed():
     rng = np.random.default_rng(0)
     x, k = rng.standard_normal((2, 6, 5, 4)), rng.standard_normal((3, 2, 2, 6))

@@ -292,6 +292,26 @@ def im2col(
     return xp.ascontiguousarray(view).reshape(groups, n * oh * ow, kh * kw * per_group)
 
 
+def im2col_channel_major(
+    x: Any, kernel: tuple[int, int], strides: tuple[int, int], dilation: tuple[int, int],
+    out: tuple[int, int],
+) -> Any:
+    """``im2col(x)[0].T`` built directly: ``(kh * kw * C, N * OH * OW)``, contiguous.
+
+    Row ``(a, b, c)`` holds input channel ``c`` at kernel offset ``(a, b)`` for every output
+    pixel. The input is first made channels-first, so the copy moves whole output rows instead
+    of ``im2col``'s runs of ``C`` values: faster for few channels (see ``conv.py``).
+    """
+    xp = get_array_module(x)
+    n, _, _, c = x.shape
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, strides, dilation, out
+    planes = xp.ascontiguousarray(x.transpose(3, 0, 1, 2))  # (C, N, Hp, Wp)
+    s_c, s_n, s_h, s_w = planes.strides
+    view = _strided_view(planes, (kh, kw, c, n, oh, ow),
+                         (s_h * dh, s_w * dw, s_c, s_n, s_h * sh, s_w * sw))
+    return xp.ascontiguousarray(view).reshape(kh * kw * c, n * oh * ow)
+
+
 def col2im_products(
     rows: Any, weights: Any, padded_shape: tuple[int, int, int, int], kernel: tuple[int, int],
     strides: tuple[int, int], dilation: tuple[int, int], out: tuple[int, int],
