@@ -22,7 +22,6 @@ Tensor(0.5)
 from __future__ import annotations
 
 import inspect
-import re
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -30,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from scratchdl import backend, ops
+from scratchdl._naming import to_snake_case
 from scratchdl._serialization import (
     deserialize_object, get_registered_name, get_registered_object, serialize_object,
 )
@@ -53,9 +53,7 @@ _name_counts: dict[str, int] = {}
 
 def _auto_name(class_name: str) -> str:
     """Keras's default instance names: ``my_loss``, then ``my_loss_1``, ``my_loss_2``, ..."""
-    name = re.sub(r"\W+", "", class_name)
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    name = re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+    name = to_snake_case(class_name)
     count = _name_counts.get(name, 0)
     _name_counts[name] = count + 1
     return name if count == 0 else f"{name}_{count}"

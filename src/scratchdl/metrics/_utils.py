@@ -8,25 +8,18 @@ metrics depend on (``squeeze_or_expand_to_same_rank``, ``divide_no_nan``, dtype 
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from typing import Any
 
 import numpy as np
 
 from scratchdl import backend
+from scratchdl._naming import to_snake_case
 from scratchdl.autograd.tensor import Tensor
 
 EPSILON = 1e-7  # keras.backend.epsilon()
 
 _name_uids: defaultdict[str, int] = defaultdict(int)
-
-
-def to_snake_case(name: str) -> str:
-    """``'SparseCategoricalAccuracy'`` -> ``'sparse_categorical_accuracy'`` (Keras's rule)."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def auto_name(prefix: str) -> str:

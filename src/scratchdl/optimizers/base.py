@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from scratchdl import backend
+from scratchdl._naming import to_snake_case
 from scratchdl.optimizers import schedules as _schedules
 from scratchdl.optimizers._state import OptimizerStateMixin
 
@@ -47,15 +48,9 @@ Array = Any
 _name_counts: dict[str, int] = {}
 
 
-def _to_snake_case(name: str) -> str:
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
 def _auto_name(class_name: str) -> str:
     """Keras-style unique names: ``adam``, ``adam_1``, ``adam_2``, ..."""
-    base = _to_snake_case(class_name)
+    base = to_snake_case(class_name)
     count = _name_counts.get(base, 0)
     _name_counts[base] = count + 1
     return base if count == 0 else f"{base}_{count}"

@@ -20,22 +20,14 @@ architecture. The paths are exactly those Keras 3 writes in ``.weights.h5`` file
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
+from scratchdl._naming import to_snake_case
 from scratchdl.autograd.tensor import Parameter
 from scratchdl.layers.layer import Layer
 
 __all__ = ["WeightEntry", "to_snake_case", "own_variables", "variable_entries", "variable_paths"]
-
-
-def to_snake_case(name: str) -> str:
-    """Keras's ``to_snake_case``: ``'BatchNormalization'`` -> ``'batch_normalization'``,
-    ``'Conv2D'`` -> ``'conv2d'``."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 @dataclass(frozen=True)
