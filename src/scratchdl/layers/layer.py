@@ -15,13 +15,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from scratchdl import backend
+from scratchdl._naming import to_snake_case
 from scratchdl.autograd.mode import no_grad
 from scratchdl.autograd.tensor import Parameter, Tensor
 from scratchdl.layers.symbolic import KerasTensor, Node, flatten, is_symbolic, map_structure
@@ -29,13 +29,6 @@ from scratchdl.layers.symbolic import KerasTensor, Node, flatten, is_symbolic, m
 __all__ = ["Layer", "current_training", "structure_version", "training_scope"]
 
 _ALLOWED_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim", "weights"}
-
-
-def _snake_case(name: str) -> str:
-    # Keras's to_snake_case exactly: a digit before a capital is not split ('Conv2D' -> 'conv2d').
-    name = re.sub(r"\W+", "", name)
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 class _CallContext:
@@ -119,7 +112,7 @@ class Layer:
             )
         object.__setattr__(self, "_tracking", False)
         if name is None:
-            prefix = _snake_case(type(self).__name__)
+            prefix = to_snake_case(type(self).__name__)
             uid = backend.get_uid(prefix)
             name = prefix if uid == 1 else f"{prefix}_{uid - 1}"
         if not isinstance(name, str) or not name:
