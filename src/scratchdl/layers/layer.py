@@ -24,11 +24,32 @@ from scratchdl import backend
 from scratchdl._naming import to_snake_case
 from scratchdl.autograd.mode import no_grad
 from scratchdl.autograd.tensor import Parameter, Tensor
+from scratchdl.layers._utils import label
 from scratchdl.layers.symbolic import KerasTensor, Node, flatten, is_symbolic, map_structure
 
 __all__ = ["Layer", "current_training", "structure_version", "training_scope"]
 
 _ALLOWED_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim", "weights"}
+
+
+def _layer_dtype(layer: Layer, dtype: Any) -> str:
+    """The dtype name a layer runs in: ``dtype`` (a NumPy dtype or its name, or a serialized
+    ``DTypePolicy`` dict) or ``floatx()``. Keras's mixed-precision policies (``'mixed_float16'``,
+    ``'mixed_bfloat16'``) and names NumPy does not know raise an error naming the layer."""
+    dtype_name = dtype.get("config", {}).get("name") if isinstance(dtype, dict) else dtype
+    if isinstance(dtype_name, str) and dtype_name.startswith("mixed_"):
+        raise ValueError(
+            f"{label(layer)}: dtype {dtype_name!r} is a Keras mixed-precision policy, which scratchdl does not "
+            "support (weights and computations share one dtype); pass a single dtype such as "
+            "'float16', 'float32' or 'float64'"
+        )
+    try:
+        return np.dtype(dtype_name or backend.floatx()).name
+    except TypeError:
+        raise TypeError(
+            f"{label(layer)}: dtype {dtype_name!r} is not a data type NumPy understands; pass a dtype such "
+            "as 'float16', 'float32' or 'float64'"
+        ) from None
 
 
 class _CallContext:
@@ -118,8 +139,7 @@ class Layer:
         if not isinstance(name, str) or not name:
             raise ValueError(f"{type(self).__name__}: name must be a non-empty string, got {name!r}")
         self.name = name
-        dtype_name = dtype.get("config", {}).get("name") if isinstance(dtype, dict) else dtype
-        self._dtype = np.dtype(dtype_name or backend.floatx()).name
+        self._dtype = _layer_dtype(self, dtype)
         self.autocast = autocast
         self._trainable = bool(trainable)
         self.built = False
