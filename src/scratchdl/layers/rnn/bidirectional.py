@@ -15,10 +15,6 @@ __all__ = ["Bidirectional"]
 _MERGE_MODES = ("sum", "mul", "ave", "concat", None)
 
 
-def _removeprefix(name: str, prefix: str) -> str:
-    return name.removeprefix(prefix)
-
-
 class Bidirectional(Layer):
     """A bidirectional wrapper for RNN layers (Keras's ``Bidirectional``).
 
