@@ -10,6 +10,7 @@ from scratchdl.ops.elementwise import *  # noqa: F401,F403
 from scratchdl.ops.activation import *  # noqa: F401,F403
 from scratchdl.ops.reduction import *  # noqa: F401,F403
 from scratchdl.ops.shape import *  # noqa: F401,F403
+from scratchdl.ops.padding import *  # noqa: F401,F403
 from scratchdl.ops.indexing import *  # noqa: F401,F403
 from scratchdl.ops.linalg import *  # noqa: F401,F403
 from scratchdl.ops.softmax import *  # noqa: F401,F403
