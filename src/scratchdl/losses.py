@@ -29,6 +29,10 @@ from typing import Any
 import numpy as np
 
 from scratchdl import backend, ops
+from scratchdl._loss_reduction import (  # noqa: F401  (REDUCTIONS, reduce_values: still importable here)
+    REDUCTIONS, raw_values, reduce_values, reduce_weighted_values, squeeze_or_expand_to_same_rank,
+    standardize_reduction,
+)
 from scratchdl._naming import to_snake_case
 from scratchdl._serialization import (
     deserialize_object, get_registered_name, get_registered_object, serialize_object,
@@ -45,7 +49,6 @@ __all__ = [
 ]
 
 EPSILON = 1e-7  # keras.config.epsilon()
-REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 
 # ------------------------------------------------------------------------------------- helpers
 _name_counts: dict[str, int] = {}
@@ -57,10 +60,6 @@ def _auto_name(class_name: str) -> str:
     count = _name_counts.get(name, 0)
     _name_counts[name] = count + 1
     return name if count == 0 else f"{name}_{count}"
-
-
-def _raw(value: Any) -> Any:
-    return value.data if isinstance(value, Tensor) else backend.as_array(value)
 
 
 def _prediction(y_pred: Any, dtype: Any = None) -> Tensor:
@@ -79,99 +78,6 @@ def _target(y_true: Any, dtype: Any) -> Any:
     if isinstance(y_true, Tensor):
         return y_true if y_true.dtype == dtype else ops.cast(y_true, dtype)
     return backend.as_array(y_true).astype(dtype, copy=False)
-
-
-def squeeze_or_expand_to_same_rank(x1: Any, x2: Any, expand_rank_1: bool = True) -> tuple[Any, Any]:
-    """Keras's rank fix-up: when the ranks differ by one and the longer has a trailing 1, match them.
-
-    The trailing axis of length 1 is squeezed, except that a rank-1 partner is expanded instead
-    (when ``expand_rank_1``), so ``(n,)`` against ``(n, 1)`` gives two ``(n, 1)`` operands.
-    Works on tensors and arrays alike.
-    """
-    rank1, rank2 = len(x1.shape), len(x2.shape)
-    if rank1 == rank2:
-        return x1, x2
-    if rank1 == rank2 + 1 and x1.shape[-1] == 1:
-        if rank2 == 1 and expand_rank_1:
-            x2 = x2.reshape(tuple(x2.shape) + (1,))
-        else:
-            x1 = x1.reshape(tuple(x1.shape[:-1]))
-    if rank2 == rank1 + 1 and x2.shape[-1] == 1:
-        if rank1 == 1 and expand_rank_1:
-            x1 = x1.reshape(tuple(x1.shape) + (1,))
-        else:
-            x2 = x2.reshape(tuple(x2.shape[:-1]))
-    return x1, x2
-
-
-def standardize_reduction(reduction: Any) -> Any:
-    """Check ``reduction`` against Keras's allowed values and return it."""
-    if reduction not in REDUCTIONS:
-        raise ValueError(
-            f"Loss: invalid reduction {reduction!r}; expected one of {list(REDUCTIONS)}"
-        )
-    return reduction
-
-
-def reduce_values(values: Tensor, sample_weight: Any = None,
-                  reduction: Any = "sum_over_batch_size") -> Tensor:
-    """Reduce (already weighted) per-sample losses as Keras's ``reduce_values``.
-
-    Scalars and empty ``(0,)`` losses are returned as they are, whatever the reduction.
-    """
-    if reduction in (None, "none") or values.shape in ((), (0,)):
-        return values
-    loss = ops.sum(values)
-    if reduction in ("sum_over_batch_size", "mean", "mean_with_sample_weight"):
-        if reduction == "mean_with_sample_weight" and sample_weight is not None:
-            divisor = float(np.sum(sample_weight))
-        else:
-            divisor = float(values.size)
-        # divide_no_nan: a zero divisor gives 0 rather than nan.
-        loss = loss / divisor if divisor != 0.0 else loss * 0.0
-    return loss
-
-
-def _check_weights(values: Any, sample_weight: Any) -> None:
-    try:
-        np.broadcast_shapes(tuple(values.shape), tuple(sample_weight.shape))
-    except ValueError:
-        raise ValueError(
-            f"Loss: sample_weight of shape {tuple(sample_weight.shape)} cannot be broadcast to the "
-            f"per-sample losses of shape {tuple(values.shape)}"
-        ) from None
-
-
-def reduce_weighted_values(values: Tensor, sample_weight: Any = None, mask: Any = None,
-                           reduction: Any = "sum_over_batch_size", dtype: Any = None) -> Tensor:
-    """Weight per-sample losses by ``sample_weight`` and ``mask``, then reduce them (Keras 3).
-
-    With a mask and a mean-like reduction, valid entries are weighted ``total / valid`` so that
-    the mean runs over the valid entries only.
-    """
-    reduction = standardize_reduction(reduction)
-    dtype = np.dtype(dtype or values.dtype)
-    if sample_weight is not None:
-        sample_weight = _raw(sample_weight).astype(dtype, copy=False)
-    if mask is not None:
-        mask = _raw(mask).astype(bool, copy=False)
-        if reduction in ("mean", "sum_over_batch_size"):
-            valid = int(mask.sum())
-            weight = mask.size / valid if valid else 0.0
-            float_mask = np.where(mask, weight, 0.0).astype(dtype)
-        else:
-            float_mask = mask.astype(dtype)
-        if sample_weight is not None:
-            float_mask, sample_weight = squeeze_or_expand_to_same_rank(float_mask, sample_weight)
-            _check_weights(float_mask, sample_weight)
-            sample_weight = sample_weight * float_mask
-        else:
-            sample_weight = float_mask
-    if sample_weight is not None:
-        values, sample_weight = squeeze_or_expand_to_same_rank(values, sample_weight)
-        _check_weights(values, sample_weight)
-        values = values * sample_weight
-    return reduce_values(values, sample_weight, reduction)
 
 
 # ------------------------------------------------------------------------------ loss functions
@@ -256,7 +162,7 @@ kld = kl_divergence
 
 def _hinge_labels(y_true: Any) -> Any:
     """Keras converts 0/1 labels to -1/1 (labels already in -1/1, or anything else, stay)."""
-    raw = _raw(y_true)
+    raw = raw_values(y_true)
     if bool(np.all((raw == 0) | (raw == 1))):
         return 2.0 * y_true - 1.0
     return y_true
@@ -332,7 +238,7 @@ def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False
 
 def _class_labels(y_true: Any, y_pred: Tensor, axis: int) -> Any:
     """Integer class labels from ``y_true`` (a trailing/class axis of length 1 is squeezed)."""
-    labels = _raw(y_true)
+    labels = raw_values(y_true)
     if labels.dtype.kind not in "iu":
         if labels.dtype.kind == "f" and labels.size and not bool(np.all(np.mod(labels, 1) == 0)):
             raise ValueError(
@@ -408,7 +314,7 @@ class Loss:
         y_true = self._convert_targets(y_true)
         losses, out_mask = self._call_with_mask(y_true, y_pred)
         if in_mask is not None and out_mask is not None:
-            mask = _raw(in_mask).astype(bool) & _raw(out_mask).astype(bool)
+            mask = raw_values(in_mask).astype(bool) & raw_values(out_mask).astype(bool)
         else:
             mask = in_mask if in_mask is not None else out_mask
         return reduce_weighted_values(losses, sample_weight=sample_weight, mask=mask,
@@ -599,7 +505,7 @@ class SparseCategoricalCrossentropy(_BuiltinLoss):
         self.from_logits, self.ignore_class, self.axis = from_logits, ignore_class, axis
 
     def _convert_targets(self, y_true: Any) -> Any:
-        return _raw(y_true)  # labels stay integers
+        return raw_values(y_true)  # labels stay integers
 
     def _call_with_mask(self, y_true: Any, y_pred: Tensor) -> tuple[Tensor, Any]:
         losses = self.call(y_true, y_pred)
