@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 
 from scratchdl import backend
+# The losses' rank fix-up, re-exported for the metric modules.
+from scratchdl._loss_reduction import squeeze_or_expand_to_same_rank  # noqa: F401
 from scratchdl._naming import to_snake_case
 from scratchdl.autograd.tensor import Tensor
 
@@ -58,29 +60,6 @@ def to_numpy(value: Any, dtype: Any = None) -> np.ndarray:
     if dtype is not None:
         value = value.astype(dtype, copy=False)
     return value
-
-
-def squeeze_or_expand_to_same_rank(x1: np.ndarray, x2: np.ndarray,
-                                   expand_rank_1: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Squeeze or expand the last axis when two ranks differ by exactly one (Keras's rule).
-
-    When the higher-rank array ends in a size-1 axis, that axis is squeezed away, except that a
-    rank-1 partner is expanded instead when ``expand_rank_1`` is True.
-    """
-    rank1, rank2 = x1.ndim, x2.ndim
-    if rank1 == rank2:
-        return x1, x2
-    if rank1 == rank2 + 1 and x1.shape[-1] == 1:
-        if rank2 == 1 and expand_rank_1:
-            x2 = x2[..., None]
-        else:
-            x1 = x1[..., 0]
-    if rank2 == rank1 + 1 and x2.shape[-1] == 1:
-        if rank1 == 1 and expand_rank_1:
-            x1 = x1[..., None]
-        else:
-            x2 = x2[..., 0]
-    return x1, x2
 
 
 def divide_no_nan(numerator: Any, denominator: Any) -> np.ndarray:
