@@ -64,7 +64,7 @@ class Attention(Layer):
         super().__init__(**kwargs)
         if score_mode not in ("dot", "concat"):
             raise ValueError(
-                "Invalid value for argument score_mode. Expected one of {'dot', 'concat'}. "
+                f"{label(self)}: Invalid value for argument score_mode. Expected one of {{'dot', 'concat'}}. "
                 f"Received: score_mode={score_mode}"
             )
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:

@@ -107,13 +107,13 @@ class MultiHeadAttention(Layer):
             return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
         if not positive(num_heads):
-            raise ValueError("Received an invalid value for argument `num_heads`, expected a "
+            raise ValueError(f"{type(self).__name__}: received an invalid value for argument `num_heads`, expected a "
                              f"positive integer. Received: num_heads={num_heads}")
         if not positive(key_dim):
-            raise ValueError("Received an invalid value for argument `key_dim`, expected a "
+            raise ValueError(f"{type(self).__name__}: received an invalid value for argument `key_dim`, expected a "
                              f"positive integer. Received: key_dim={key_dim}")
         if value_dim is not None and not positive(value_dim):
-            raise ValueError("Received an invalid value for argument `value_dim`, expected a "
+            raise ValueError(f"{type(self).__name__}: received an invalid value for argument `value_dim`, expected a "
                              f"positive integer or `None`. Received: value_dim={value_dim}")
         super().__init__(**kwargs)
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
@@ -137,7 +137,7 @@ class MultiHeadAttention(Layer):
                 output_shape = tuple(output_shape)
             except TypeError:
                 raise ValueError(
-                    f"Invalid `output_shape`: {output_shape}. When specified, the `output_shape` "
+                    f"{label(self)}: invalid `output_shape`: {output_shape}. When specified, the `output_shape` "
                     "should be of type tuple, list, or int."
                 ) from None
         self._output_shape = output_shape
@@ -152,11 +152,11 @@ class MultiHeadAttention(Layer):
         if isinstance(attention_axes, int):
             attention_axes = (attention_axes,)
         elif attention_axes and not isinstance(attention_axes, (list, tuple)):
-            raise ValueError("`attention_axes` must be an int, list, or tuple."
+            raise ValueError(f"{label(self)}: `attention_axes` must be an int, list, or tuple. "
                              f"Received: attention_axes={attention_axes}")
         self._attention_axes = attention_axes
         if sliding_window is not None and not positive(sliding_window):
-            raise ValueError("`sliding_window` must be `None` or a positive integer. "
+            raise ValueError(f"{label(self)}: `sliding_window` must be `None` or a positive integer. "
                              f"Received: sliding_window={sliding_window}")
         self._sliding_window = sliding_window
         self.seed = seed
@@ -244,7 +244,7 @@ class MultiHeadAttention(Layer):
         key_shape = value_shape if key_shape is None else tuple(key_shape)
         if value_shape[1:-1] != key_shape[1:-1]:
             raise ValueError(
-                "All dimensions of `value` and `key`, except the last one, must be equal. "
+                f"{label(self)}: All dimensions of `value` and `key`, except the last one, must be equal. "
                 f"Received: value_shape={value_shape} and key_shape={key_shape}"
             )
         return query_shape, value_shape, key_shape

@@ -42,7 +42,7 @@ class Dense(Layer):
                  **kwargs: Any) -> None:
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ValueError(
-                "Received an invalid value for `units`, expected a positive integer. "
+                f"{type(self).__name__}: received an invalid value for `units`, expected a positive integer. "
                 f"Received: units={units}"
             )
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)

@@ -38,7 +38,7 @@ class Dropout(Layer):
         super().__init__(**kwargs)
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
             raise ValueError(
-                "Invalid value received for argument `rate`. Expected a float value between 0 "
+                f"{label(self)}: invalid value received for argument `rate`. Expected a float value between 0 "
                 f"and 1. Received: rate={rate}"
             )
         self.rate = rate
@@ -48,20 +48,19 @@ class Dropout(Layer):
         self.supports_masking = True
         self.built = True
 
-    @staticmethod
-    def _validate_noise_shape(noise_shape: Any) -> tuple[int | None, ...] | None:
+    def _validate_noise_shape(self, noise_shape: Any) -> tuple[int | None, ...] | None:
         if noise_shape is None:
             return None
         if isinstance(noise_shape, str):
             raise ValueError(
-                "Invalid value received for argument `noise_shape`. Expected a tuple or list of "
+                f"{label(self)}: invalid value received for argument `noise_shape`. Expected a tuple or list of "
                 f"integers. Received: noise_shape={noise_shape}"
             )
         noise_shape = tuple(noise_shape)
         for i, dim in enumerate(noise_shape):
             if dim is not None and (not isinstance(dim, int) or dim <= 0):
                 raise ValueError(
-                    "Invalid value received for argument `noise_shape`. Expected all dimensions "
+                    f"{label(self)}: invalid value received for argument `noise_shape`. Expected all dimensions "
                     f"to be positive integers or None. Received {dim!r} at index {i}"
                 )
         return noise_shape

@@ -43,7 +43,7 @@ class Embedding(Layer):
         for arg, value in (("input_dim", input_dim), ("output_dim", output_dim)):
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ValueError(
-                    f"`{arg}` must be a positive integer. Received: {arg}={value} "
+                    f"{type(self).__name__}: `{arg}` must be a positive integer. Received: {arg}={value} "
                     f"(of type {type(value).__name__})."
                 )
         kwargs.pop("input_length", None)  # deprecated in Keras 3; ignored there too

@@ -31,7 +31,7 @@ class Permute(Layer):
         self.dims = tuple(dims)
         if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
             raise ValueError(
-                "Invalid permutation argument `dims` for Permute Layer. The set of indices in "
+                f"{label(self)}: invalid permutation argument `dims`. The set of indices in "
                 f"`dims` must be consecutive and start from 1. Received dims={dims}"
             )
         self.built = True

@@ -26,9 +26,9 @@ class RepeatVector(Layer):
     def __init__(self, n: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not isinstance(n, int) or isinstance(n, bool):
-            raise TypeError(f"Expected an integer value for `n`, got {type(n)}.")
+            raise TypeError(f"{label(self)}: expected an integer value for `n`, got {type(n)}.")
         if n <= 0:
-            raise ValueError(f"Argument `n` should be a positive integer. Received: n={n}")
+            raise ValueError(f"{label(self)}: argument `n` should be a positive integer. Received: n={n}")
         self.n = n
         self.built = True
 

@@ -32,12 +32,12 @@ class Reshape(Layer):
         target_shape = tuple(target_shape)
         if any(not isinstance(d, int) or isinstance(d, bool) or d < -1 for d in target_shape):
             raise ValueError(
-                "Each dimension in `target_shape` must be a non-negative integer, or `-1` for a "
+                f"{label(self)}: each dimension in `target_shape` must be a non-negative integer, or `-1` for a "
                 f"single unknown dimension. Received: target_shape={target_shape}."
             )
         if target_shape.count(-1) > 1:
             raise ValueError(
-                "There can be at most one `-1` dimension in `target_shape`. Received: "
+                f"{label(self)}: there can be at most one `-1` dimension in `target_shape`. Received: "
                 f"target_shape={target_shape}."
             )
         self.target_shape = target_shape

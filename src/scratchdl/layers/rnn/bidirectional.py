@@ -49,16 +49,17 @@ class Bidirectional(Layer):
 
         if not isinstance(layer, Layer):
             raise ValueError(
-                "Please initialize `Bidirectional` layer with a `keras.layers.Layer` instance. "
+                "Bidirectional: please initialize `Bidirectional` layer with a `keras.layers.Layer` instance. "
                 f"Received: {layer}"
             )
         if backward_layer is not None and not isinstance(backward_layer, Layer):
             raise ValueError(
-                f"`backward_layer` need to be a `keras.layers.Layer` instance. Received: {backward_layer}"
+                f"Bidirectional: `backward_layer` needs to be a `keras.layers.Layer` instance. Received: "
+                f"{backward_layer}"
             )
         if merge_mode not in _MERGE_MODES:
             raise ValueError(
-                f"Invalid merge mode. Received: {merge_mode}. Merge mode should be one of "
+                f"Bidirectional: Invalid merge mode. Received: {merge_mode}. Merge mode should be one of "
                 '{"sum", "mul", "ave", "concat", None}'
             )
         super().__init__(**kwargs)
@@ -91,7 +92,7 @@ class Bidirectional(Layer):
         forward, backward = self.forward_layer, self.backward_layer
         if forward.go_backwards == backward.go_backwards:
             raise ValueError(
-                "Forward layer and backward layer should have different `go_backwards` value. "
+                f"{label(self)}: forward layer and backward layer should have different `go_backwards` value. "
                 f"Received: forward_layer.go_backwards {forward.go_backwards}, "
                 f"backward_layer.go_backwards={backward.go_backwards}"
             )
@@ -99,7 +100,7 @@ class Bidirectional(Layer):
             forward_value, backward_value = getattr(forward, attribute), getattr(backward, attribute)
             if forward_value != backward_value:
                 raise ValueError(
-                    "Forward layer and backward layer are expected to have the same value for "
+                    f"{label(self)}: forward layer and backward layer are expected to have the same value for "
                     f'attribute "{attribute}", got "{forward_value}" for forward layer and '
                     f'"{backward_value}" for backward layer'
                 )

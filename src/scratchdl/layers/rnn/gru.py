@@ -61,7 +61,7 @@ class GRUCell(Layer, DropoutRNNCell):
                  recurrent_constraint: Any = None, bias_constraint: Any = None,
                  dropout: float = 0.0, recurrent_dropout: float = 0.0, reset_after: bool = True,
                  seed: int | None = None, **kwargs: Any) -> None:
-        units = check_units(units)
+        units = check_units(units, type(self).__name__)
         implementation = kwargs.pop("implementation", 2)
         super().__init__(**kwargs)
         self.implementation = implementation
@@ -218,7 +218,7 @@ class GRU(RNN):
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, **kwargs)
-        check_use_cudnn(use_cudnn)
+        check_use_cudnn(self, use_cudnn)
         self.use_cudnn = use_cudnn
 
     units = cell_property("units")

@@ -60,12 +60,12 @@ def single_cell_config(layer: RNN, rnn_config: dict[str, Any], keep_seed: bool) 
     return config
 
 
-def check_use_cudnn(use_cudnn: Any) -> None:
+def check_use_cudnn(layer: Layer, use_cudnn: Any) -> None:
     """Keras's check of ``use_cudnn`` (accepted for compatibility: 'auto', True or False)."""
     if use_cudnn not in ("auto", True, False):
         raise ValueError(
-            "Invalid valid received for argument `use_cudnn`. Expected one of "
-            f"{{'auto', True, False}}. Received: use_cudnn={use_cudnn}"
+            f"{label(layer)}: invalid value received for argument `use_cudnn`. Expected one of "
+            f"{{'auto', True, False}}. Received: use_cudnn={use_cudnn!r}"
         )
 
 
@@ -106,17 +106,19 @@ class RNN(Layer):
 
             cell = StackedRNNCells(cell)
         if not callable(getattr(cell, "call", None)):
-            raise ValueError(f"Argument `cell` should have a `call` method. Received: cell={cell}")
+            raise ValueError(
+                f"{type(self).__name__}: argument `cell` should have a `call` method. Received: cell={cell}"
+            )
         state_size = getattr(cell, "state_size", None)
         if state_size is None:
             raise ValueError(
-                "The RNN cell should have a `state_size` attribute (single integer or list of "
+                f"{type(self).__name__}: the RNN cell should have a `state_size` attribute (single integer or list of "
                 f"integers, one integer per RNN state). Received: cell={cell}"
             )
         if not isinstance(state_size, (list, tuple, int)):
             raise ValueError(
-                "state_size must be an integer, or a list/tuple of integers (one for each state "
-                f"tensor). Received: state_size={state_size!r}"
+                f"{type(self).__name__}: the cell's state_size must be an integer, or a list/tuple of integers (one "
+                f"for each state tensor). Received: state_size={state_size!r}"
             )
         super().__init__(**kwargs)
         self.zero_output_for_mask = bool(zero_output_for_mask)
@@ -184,7 +186,7 @@ class RNN(Layer):
             else:
                 if sequences_shape[0] is None:
                     raise ValueError(
-                        "When using `stateful=True` in a RNN, the batch size must be static. "
+                        f"{label(self)}: when using `stateful=True` in a RNN, the batch size must be static. "
                         f"Found dynamic batch size: sequence.shape={sequences_shape}"
                     )
                 self.states = self.get_initial_state(sequences_shape[0])
@@ -262,7 +264,7 @@ class RNN(Layer):
             initial_state = self._standardize_states(initial_state, batch)
         if self.stateful and self._expected_batch_size is not None and batch != self._expected_batch_size:
             raise ValueError(
-                "If an RNN is stateful, the batch size of the input sequences must be the same as "
+                f"{label(self)}: if an RNN is stateful, the batch size of the input sequences must be the same as "
                 f"the batch size of the initial state. \n- Expected batch size: "
                 f"{self._expected_batch_size}\n- Received batch size: {batch}"
             )

@@ -19,12 +19,12 @@ from scratchdl.layers.rnn.rnn import RNN, cell_property, single_cell_config
 __all__ = ["SimpleRNN", "SimpleRNNCell"]
 
 
-def check_units(units: Any) -> int:
-    """``units`` as a positive int, or Keras's error."""
+def check_units(units: Any, layer_class: str) -> int:
+    """``units`` as a positive int, or Keras's error naming ``layer_class`` (the cell)."""
     if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
         raise ValueError(
-            "Received an invalid value for argument `units`, expected a positive integer, got "
-            f"{units}."
+            f"{layer_class}: received an invalid value for argument `units`, expected a positive "
+            f"integer, got {units}."
         )
     return int(units)
 
@@ -68,7 +68,7 @@ class SimpleRNNCell(Layer, DropoutRNNCell):
                  recurrent_constraint: Any = None, bias_constraint: Any = None,
                  dropout: float = 0.0, recurrent_dropout: float = 0.0, seed: int | None = None,
                  **kwargs: Any) -> None:
-        units = check_units(units)
+        units = check_units(units, type(self).__name__)
         super().__init__(**kwargs)
         self.seed = seed
         self.units = units

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from scratchdl.autograd.tensor import Tensor
+from scratchdl.layers._utils import label
 from scratchdl.layers.layer import Layer
 from scratchdl.layers.symbolic import flatten
 
@@ -34,11 +35,12 @@ class StackedRNNCells(Layer):
         for cell in cells:
             if not callable(getattr(cell, "call", None)):
                 raise ValueError(
-                    f"All cells must have a `call` method. Received cell without a `call` method: {cell}"
+                    f"{label(self)}: all cells must have a `call` method. Received cell without a `call` "
+                    f"method: {cell}"
                 )
             if getattr(cell, "state_size", None) is None:
                 raise ValueError(
-                    "All cells must have a `state_size` attribute. Received cell without a "
+                    f"{label(self)}: all cells must have a `state_size` attribute. Received cell without a "
                     f"`state_size`: {cell}"
                 )
         self.cells = list(cells)

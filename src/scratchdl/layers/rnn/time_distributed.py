@@ -38,7 +38,7 @@ class TimeDistributed(Layer):
     def __init__(self, layer: Layer, **kwargs: Any) -> None:
         if not isinstance(layer, Layer):
             raise ValueError(
-                "Please initialize `TimeDistributed` layer with a `keras.layers.Layer` instance. "
+                "TimeDistributed: please initialize `TimeDistributed` layer with a `keras.layers.Layer` instance. "
                 f"Received: {layer}"
             )
         super().__init__(**kwargs)
@@ -48,7 +48,7 @@ class TimeDistributed(Layer):
     def _child_input_shape(self, input_shape: Any) -> tuple[Any, ...]:
         if not isinstance(input_shape, (tuple, list)) or len(input_shape) < 3:
             raise ValueError(
-                "`TimeDistributed` Layer should be passed an `input_shape` with at least 3 "
+                f"{label(self)}: `TimeDistributed` Layer should be passed an `input_shape` with at least 3 "
                 f"dimensions, received: {input_shape}"
             )
         return (input_shape[0], *input_shape[2:])
@@ -80,7 +80,7 @@ class TimeDistributed(Layer):
             mask_shape = tuple(mask.shape)
             if len(mask_shape) < 2 or mask_shape[:2] != (batch, steps):
                 raise ValueError(
-                    f"The `mask` passed to the `TimeDistributed` layer has a shape {mask_shape} "
+                    f"{label(self)}: the `mask` passed to the `TimeDistributed` layer has a shape {mask_shape} "
                     f"that is incompatible with the input shape {inputs.shape}. The first two "
                     "dimensions of the mask (batch size and timesteps) must match the input's "
                     f"first two dimensions. Expected mask shape prefix: ({batch}, {steps})."
