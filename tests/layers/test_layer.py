@@ -41,3 +41,19 @@ def test_layer_rejects_unknown_dtypes_naming_the_layer():
     with pytest.raises(TypeError, match=r"Dense 'head': dtype 'float17' is not a data type NumPy "
                                         r"understands"):
         Dense(4, dtype="float17", name="head")
+
+
+def test_set_weights_errors_name_the_layer_and_the_shapes():
+    layer = Dense(4, name="head")
+    layer.build((None, 3))
+    with pytest.raises(ValueError, match=r"Dense 'head': set_weights expected a list of 2 arrays"):
+        layer.set_weights([np.zeros((3, 4))])
+    with pytest.raises(ValueError, match=r"Dense 'head': set_weights shape mismatch: weight 0 "
+                                         r"\('head/kernel'\) expects shape \(3, 4\), got \(4, 3\)"):
+        layer.set_weights([np.zeros((4, 3)), np.zeros(4)])
+
+
+def test_count_params_before_build_names_the_layer():
+    with pytest.raises(ValueError, match=r"Dense 'head': you tried to call `count_params`, but the "
+                                         r"layer isn't built"):
+        Dense(4, name="head").count_params()

@@ -326,7 +326,7 @@ class Layer:
         weights = list(weights)
         if len(weights) != len(own):
             raise ValueError(
-                f"Layer '{self.name}': set_weights expected a list of {len(own)} arrays "
+                f"{label(self)}: set_weights expected a list of {len(own)} arrays "
                 f"(for {[w.path for w in own]}), got {len(weights)}"
             )
         arrays = [np.asarray(w.data if isinstance(w, Tensor) else w) for w in weights]
@@ -335,7 +335,7 @@ class Layer:
             for i, (w, a) in enumerate(zip(own, arrays)) if tuple(a.shape) != w.shape
         ]
         if problems:
-            raise ValueError(f"Layer '{self.name}': set_weights shape mismatch: " + "; ".join(problems))
+            raise ValueError(f"{label(self)}: set_weights shape mismatch: " + "; ".join(problems))
         for weight, array in zip(own, arrays):
             weight.assign(array)
 
@@ -343,8 +343,8 @@ class Layer:
         """The total number of weight elements (the layer must be built)."""
         if not self.built:
             raise ValueError(
-                f"You tried to call `count_params` on layer '{self.name}', but the layer isn't "
-                "built. You can build it manually via: `layer.build(input_shape)`"
+                f"{label(self)}: you tried to call `count_params`, but the layer isn't built. You can "
+                "build it manually via: `layer.build(input_shape)`"
             )
         return int(sum(w.size for w in self.weights))
 
@@ -490,7 +490,7 @@ class Layer:
         """
         if type(self).compute_output_shape is not Layer.compute_output_shape and args:
             shapes = self.compute_output_shape(_shape_of(args[0]))
-            return _shapes_to_keras_tensors(shapes, self._dtype)
+            return _shapes_to_keras_tensors(shapes, self._dtype, self)
         first = self._dummy_call(args, kwargs, 2)
         second = self._dummy_call(args, kwargs, 3)
 
@@ -531,7 +531,7 @@ class Layer:
     def _node_attribute(self, attribute: str, what: str) -> Any:
         if not self._inbound_nodes:
             raise AttributeError(
-                f"Layer '{self.name}' has never been called on a symbolic input and thus has no "
+                f"{label(self)} has never been called on a symbolic input and thus has no "
                 f"defined {what}"
             )
         values = getattr(self._inbound_nodes[0], attribute)
@@ -614,14 +614,17 @@ def _layers_in(value: Any) -> list[Layer]:
     return []
 
 
-def _shapes_to_keras_tensors(shapes: Any, dtype: str) -> Any:
+def _shapes_to_keras_tensors(shapes: Any, dtype: str, layer: Layer) -> Any:
     if isinstance(shapes, tuple) and all(d is None or isinstance(d, (int, np.integer)) for d in shapes):
         return KerasTensor(shapes, dtype)
     if isinstance(shapes, (list, tuple)):
-        return [_shapes_to_keras_tensors(s, dtype) for s in shapes]
+        return [_shapes_to_keras_tensors(s, dtype, layer) for s in shapes]
     if isinstance(shapes, dict):
-        return {k: _shapes_to_keras_tensors(v, dtype) for k, v in shapes.items()}
-    raise TypeError(f"compute_output_shape returned {shapes!r}, expected a shape tuple")
+        return {k: _shapes_to_keras_tensors(v, dtype, layer) for k, v in shapes.items()}
+    raise TypeError(
+        f"{label(layer)}: compute_output_shape returned {shapes!r}, expected a shape tuple "
+        "(or a list or dict of them)"
+    )
 
 
 def _zip_structure(fn: Any, a: Any, b: Any) -> Any:
