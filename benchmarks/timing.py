@@ -43,15 +43,25 @@ def measure(fn: Callable[[], Any], repeats: int, warmup: int = 2, min_time: floa
     return statistics.median(samples)
 
 
+# With several threads, NumPy's OpenBLAS and PyTorch's OpenMP pools keep their worker threads
+# spinning for a while after each call (OpenBLAS for ~0.1 s). Timing one library right after the
+# other would then pit its threads against the other pool's spinning ones for the same cores, so
+# multi-threaded rounds pause this long before each framework's block of calls.
+POOL_SETTLE_SECONDS = 0.15
+
+
 def compare(fns: dict[str, Callable[[], Any] | None], repeats: int, warmup: int = 1,
             max_seconds: float | None = None) -> dict[str, float | None]:
     """Median seconds per call of each function, timed in interleaved rounds.
 
-    Each round times every function once (the order alternates between rounds), so a burst of
-    load from other processes on a shared machine slows all frameworks alike instead of landing
-    on whichever happened to run then: the ratios stay meaningful even when the times are noisy.
-    ``None`` entries (a framework not run) come back as ``None``. With ``max_seconds``, rounds
-    stop early (after at least one) once that much time has been spent.
+    Each round times every function (the order alternates between rounds), so a burst of load
+    from other processes on a shared machine slows all frameworks alike instead of landing on
+    whichever happened to run then: the ratios stay meaningful even when the times are noisy.
+    With one thread a round is one call per framework. With several threads a round is a block
+    of calls per framework, each block after a pause (``POOL_SETTLE_SECONDS``) and one untimed
+    call, so that the previous framework's thread pool has gone quiet; there are at most four
+    rounds then. ``None`` entries (a framework not run) come back as ``None``. With
+    ``max_seconds``, rounds stop early (after at least one) once that much time has been spent.
     """
     active = {name: fn for name, fn in fns.items() if fn is not None}
     for fn in active.values():
@@ -59,12 +69,20 @@ def compare(fns: dict[str, Callable[[], Any] | None], repeats: int, warmup: int 
             fn()
     samples: dict[str, list[float]] = {name: [] for name in active}
     names = list(active)
+    pooled = configured_threads() > 1 and len(active) > 1
+    rounds = min(repeats, 4) if pooled else repeats
+    block = -(-repeats // rounds)
     started = time.perf_counter()
-    for round_index in range(repeats):
+    for round_index in range(rounds):
         for name in (names if round_index % 2 == 0 else names[::-1]):
-            start = time.perf_counter()
-            active[name]()
-            samples[name].append(time.perf_counter() - start)
+            fn = active[name]
+            if pooled:
+                time.sleep(POOL_SETTLE_SECONDS)
+                fn()
+            for _ in range(block):
+                start = time.perf_counter()
+                fn()
+                samples[name].append(time.perf_counter() - start)
         if max_seconds is not None and time.perf_counter() - started > max_seconds:
             break
     return {name: (statistics.median(samples[name]) if name in samples else None) for name in fns}
