@@ -269,16 +269,23 @@ class VarianceScaling(RandomInitializer):
                  input_axes: Sequence[int] | None = None,
                  output_axes: Sequence[int] | None = None) -> None:
         if scale <= 0.0:
-            raise ValueError(f"Argument `scale` must be positive float. Received: scale={scale}")
+            raise ValueError(
+                f"{type(self).__name__}: argument `scale` must be positive float. Received: scale={scale}"
+            )
         allowed_modes = ("fan_in", "fan_out", "fan_avg")
         if mode not in allowed_modes:
-            raise ValueError(f"Invalid `mode` argument: {mode}. Please use one of {allowed_modes}")
+            raise ValueError(
+                f"{type(self).__name__}: invalid `mode` argument: {mode}. Please use one of {allowed_modes}"
+            )
         distribution = distribution.lower()
         if distribution == "normal":
             distribution = "truncated_normal"
         allowed = ("uniform", "truncated_normal", "untruncated_normal")
         if distribution not in allowed:
-            raise ValueError(f"Invalid `distribution` argument: {distribution}. Please use one of {allowed}")
+            raise ValueError(
+                f"{type(self).__name__}: invalid `distribution` argument: {distribution}. Please use one "
+                f"of {allowed}"
+            )
         self.scale = scale
         self.mode = mode
         self.distribution = distribution
@@ -373,7 +380,7 @@ class Orthogonal(RandomInitializer):
         shape = _shape(shape, "Orthogonal")
         if len(shape) < 2:
             raise ValueError(
-                "The tensor to initialize must be at least two-dimensional. Received: "
+                f"{type(self).__name__}: the tensor to initialize must be at least two-dimensional. Received: "
                 f"shape={shape} of rank {len(shape)}."
             )
         num_rows = math.prod(shape[:-1])

@@ -25,11 +25,12 @@ __all__ = [
 ]
 
 
-def _validate_float(value: Any, name: str) -> float:
+def _validate_float(owner: Any, value: Any, name: str) -> float:
     if (not isinstance(value, (float, int)) or isinstance(value, bool)
             or math.isinf(value) or math.isnan(value) or value < 0):
         raise ValueError(
-            f"Invalid value for argument {name}: expected a non-negative float. Received: {name}={value}"
+            f"{type(owner).__name__}: invalid value for argument {name}: expected a non-negative float. "
+            f"Received: {name}={value}"
         )
     return float(value)
 
@@ -61,8 +62,8 @@ class L1L2(Regularizer):
     """``l1 * sum(|x|) + l2 * sum(x**2)``."""
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
-        self.l1 = _validate_float(0.0 if l1 is None else l1, "l1")
-        self.l2 = _validate_float(0.0 if l2 is None else l2, "l2")
+        self.l1 = _validate_float(self, 0.0 if l1 is None else l1, "l1")
+        self.l2 = _validate_float(self, 0.0 if l2 is None else l2, "l2")
 
     def __call__(self, x: Any) -> Tensor:
         x = as_tensor(x)
@@ -81,7 +82,7 @@ class L1(Regularizer):
     """``l1 * sum(|x|)``."""
 
     def __init__(self, l1: float = 0.01) -> None:
-        self.l1 = _validate_float(0.01 if l1 is None else l1, "l1")
+        self.l1 = _validate_float(self, 0.01 if l1 is None else l1, "l1")
 
     def __call__(self, x: Any) -> Tensor:
         return ops.sum(ops.abs(as_tensor(x))) * self.l1
@@ -94,7 +95,7 @@ class L2(Regularizer):
     """``l2 * sum(x**2)``."""
 
     def __init__(self, l2: float = 0.01) -> None:
-        self.l2 = _validate_float(0.01 if l2 is None else l2, "l2")
+        self.l2 = _validate_float(self, 0.01 if l2 is None else l2, "l2")
 
     def __call__(self, x: Any) -> Tensor:
         return ops.sum(ops.square(as_tensor(x))) * self.l2
@@ -111,11 +112,11 @@ class OrthogonalRegularizer(Regularizer):
     """
 
     def __init__(self, factor: float = 0.01, mode: str = "rows") -> None:
-        self.factor = _validate_float(factor, "factor")
+        self.factor = _validate_float(self, factor, "factor")
         if mode not in ("rows", "columns"):
             raise ValueError(
-                'Invalid value for argument `mode`. Expected one of {"rows", "columns"}. '
-                f"Received: mode={mode}"
+                f"{type(self).__name__}: invalid value for argument `mode`. Expected one of "
+                f'{{"rows", "columns"}}. Received: mode={mode}'
             )
         self.mode = mode
 
