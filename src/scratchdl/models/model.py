@@ -99,19 +99,21 @@ class Model(Trainer, Layer):
             ValueError: when both or neither are given, or when no such layer exists.
         """
         if index is not None and name is not None:
-            raise ValueError(f"Provide only a layer name or a layer index. Received: index={index}, name={name}.")
+            raise ValueError(f"Model '{self.name}': Provide only a layer name or a layer index. "
+                             f"Received: index={index}, name={name}.")
         layers = self.layers
         if index is not None:
             if len(layers) <= index:
-                raise ValueError(f"Was asked to retrieve layer at index {index} but model only has "
-                                 f"{len(layers)} layers.")
+                raise ValueError(f"Model '{self.name}': was asked to retrieve layer at index {index} but the "
+                                 f"model only has {len(layers)} layers.")
             return layers[index]
         if name is not None:
             for layer in layers:
                 if layer.name == name:
                     return layer
-            raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in layers]}.")
-        raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+            raise ValueError(f"Model '{self.name}': No such layer: {name}. Existing layers are: "
+                             f"{[layer.name for layer in layers]}.")
+        raise ValueError(f"Model '{self.name}': Provide either a layer name or layer index at `get_layer`.")
 
     # ------------------------------------------------------------------ building
     def build(self, input_shape: Any = None) -> None:

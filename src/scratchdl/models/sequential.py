@@ -140,7 +140,7 @@ class Sequential(Model):
             return  # not a single input tensor: the layers are applied one by one
         if not self._layer_stack:
             raise ValueError(
-                f"Sequential model {self.name} cannot be built because it has no layers. Call "
+                f"Sequential model '{self.name}' cannot be built because it has no layers. Call "
                 "`model.add(layer)`."
             )
         first = self._layer_stack[0]
