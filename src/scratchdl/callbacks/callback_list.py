@@ -53,7 +53,8 @@ class CallbackList(Callback):
         for callback in self.callbacks:
             if not isinstance(callback, Callback):
                 raise TypeError(
-                    f"callbacks must be Callback instances, got {type(callback).__name__}: {callback!r}"
+                    f"CallbackList: callbacks must be Callback instances, got {type(callback).__name__}: "
+                    f"{callback!r}"
                 )
         self._history: History | None = next((c for c in self.callbacks if isinstance(c, History)), None)
         self._progbar: ProgbarLogger | None = next(

@@ -35,14 +35,18 @@ class LearningRateScheduler(Callback):
 
     def _update_optimizer_lr(self, optimizer: Any, epoch: int) -> float:
         if not hasattr(optimizer, "learning_rate"):
-            raise ValueError('Optimizer must have a "learning_rate" attribute.')
+            raise ValueError(
+                f'LearningRateScheduler: the optimizer must have a "learning_rate" attribute, got '
+                f"{type(optimizer).__name__}"
+            )
         try:
             learning_rate = self.schedule(epoch, float(optimizer.learning_rate))
         except TypeError:  # a schedule of the older one-argument form
             learning_rate = self.schedule(epoch)
         if not isinstance(learning_rate, (float, np.float32, np.float64)):
             raise ValueError(
-                f"The output of the `schedule` function should be a float. Got: {learning_rate!r}"
+                f"LearningRateScheduler: the output of the `schedule` function should be a float. "
+                f"Got: {learning_rate!r}"
             )
         optimizer.learning_rate = learning_rate
         return float(learning_rate)

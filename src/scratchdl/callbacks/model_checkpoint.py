@@ -51,18 +51,19 @@ class ModelCheckpoint(MonitorCallback):
         self._current_epoch = 0
         if save_freq != "epoch" and not (isinstance(save_freq, (int, np.integer)) and not isinstance(save_freq, bool)):
             raise ValueError(
-                f"Unrecognized save_freq: {save_freq}. Expected save_freq are 'epoch' or integer values"
+                f"ModelCheckpoint: Unrecognized save_freq: {save_freq}. Expected save_freq are 'epoch' or "
+                "integer values"
             )
         if save_weights_only:
             if not self.filepath.endswith(WEIGHTS_EXTENSIONS):
                 raise ValueError(
-                    "When using `save_weights_only=True` in `ModelCheckpoint`, the filepath "
+                    "ModelCheckpoint: when using `save_weights_only=True`, the filepath "
                     f"provided must end in one of {list(WEIGHTS_EXTENSIONS)}. Received: "
                     f"filepath={self.filepath}"
                 )
         elif not self.filepath.endswith(MODEL_EXTENSIONS):
             raise ValueError(
-                f"The filepath provided must end in one of {list(MODEL_EXTENSIONS)} (the model "
+                f"ModelCheckpoint: the filepath provided must end in one of {list(MODEL_EXTENSIONS)} (the model "
                 f"archive format). Received: filepath={self.filepath}"
             )
 

@@ -36,7 +36,7 @@ class ReduceLROnPlateau(MonitorCallback):
                  min_lr: float = 0.0, **kwargs: Any) -> None:
         super().__init__(monitor, mode, min_delta=min_delta)
         if factor >= 1.0:
-            raise ValueError(f"ReduceLROnPlateau does not support a factor >= 1.0. Received factor={factor}")
+            raise ValueError(f"ReduceLROnPlateau: a factor >= 1.0 is not supported. Received factor={factor}")
         if kwargs:
             warnings.warn(f"ReduceLROnPlateau: ignoring unknown arguments {sorted(kwargs)}", stacklevel=2)
         self.factor = factor
