@@ -80,14 +80,3 @@ def broadcast_weight(name: str, sample_weight: np.ndarray, shape: tuple[int, ...
             f"{name}: sample_weight of shape {sample_weight.shape} cannot be broadcast to the "
             f"shape of {what} {shape}"
         ) from None
-
-
-def check_same_shape(name: str, y_true: np.ndarray, y_pred: np.ndarray) -> None:
-    """Raise a ValueError naming the metric when ``y_true`` and ``y_pred`` cannot broadcast."""
-    try:
-        np.broadcast_shapes(y_true.shape, y_pred.shape)
-    except ValueError:
-        raise ValueError(
-            f"{name}: y_true of shape {y_true.shape} and y_pred of shape {y_pred.shape} are not "
-            f"compatible"
-        ) from None
