@@ -212,7 +212,6 @@ class ArrayDataAdapter:
         self.batch_size = int(batch_size)
         self.num_batches = int(math.ceil(self.num_samples / self.batch_size))
         self.shuffle = shuffle
-        self._leaf_list = _leaves(self._data)
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
         n, size = self.num_samples, self.batch_size
