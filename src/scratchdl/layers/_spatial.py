@@ -8,10 +8,10 @@ errors name the layer (``Conv2D 'conv2d_1': ...``) and the shapes involved.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from numbers import Integral
 from typing import Any
 
 from scratchdl.layers._utils import label
+from scratchdl.ops._helpers import is_int
 
 __all__ = [
     "channel_axis",
@@ -28,19 +28,15 @@ __all__ = [
 ]
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, Integral) and not isinstance(value, bool)
-
-
 def standardize_tuple(layer: Any, value: Any, n: int, name: str, allow_zero: bool = False) -> tuple[int, ...]:
     """``value`` (an int or ``n`` ints) as an ``n``-tuple of ints, each ``> 0`` (``>= 0`` with
     ``allow_zero``), as Keras's ``standardize_tuple``; otherwise a ValueError naming the layer."""
-    items = (value,) * n if _is_int(value) else value
+    items = (value,) * n if is_int(value) else value
     lowest = 0 if allow_zero else 1
     if (
         not isinstance(items, (tuple, list))
         or len(items) != n
-        or not all(_is_int(v) for v in items)
+        or not all(is_int(v) for v in items)
         or any(v < lowest for v in items)
     ):
         kind = "non-negative" if allow_zero else "positive"

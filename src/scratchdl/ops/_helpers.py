@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from numbers import Integral
 from typing import Any
 
 from scratchdl.autograd.tensor import Tensor
@@ -10,6 +11,11 @@ from scratchdl.autograd.tensor import Tensor
 def shape_of(value: Any) -> tuple[int, ...]:
     """Shape of a tensor, array or scalar."""
     return tuple(getattr(value, "shape", ()))
+
+
+def is_int(value: Any) -> bool:
+    """True for a Python or NumPy integer (bools excluded)."""
+    return isinstance(value, Integral) and not isinstance(value, bool)
 
 
 def normalize_axis(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
@@ -48,4 +54,4 @@ def check_broadcast(op: str, *values: Any) -> None:
         ) from None
 
 
-__all__ = ["Tensor", "shape_of", "normalize_axis", "check_broadcast"]
+__all__ = ["Tensor", "shape_of", "is_int", "normalize_axis", "check_broadcast"]

@@ -23,13 +23,13 @@ adds ``(k - 1) * d`` before.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from numbers import Integral
 from typing import Any
 
 import numpy as np
 
 from scratchdl.autograd.tensor import Tensor
 from scratchdl.backend import as_array, get_array_module
+from scratchdl.ops._helpers import is_int
 
 Pads = tuple[tuple[int, int], tuple[int, int]]
 
@@ -38,11 +38,6 @@ Pads = tuple[tuple[int, int], tuple[int, int]]
 def as_operand(value: Any) -> Any:
     """Tensors and arrays pass through; Python numbers and lists become arrays (for their shape)."""
     return value if isinstance(value, Tensor) or hasattr(value, "shape") else as_array(value)
-
-
-def is_int(value: Any) -> bool:
-    """True for a Python or NumPy integer (bools excluded)."""
-    return isinstance(value, Integral) and not isinstance(value, bool)
 
 
 def int_tuple(value: Any, n: int, name: str, op: str, minimum: int = 1) -> tuple[int, ...]:

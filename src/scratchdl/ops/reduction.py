@@ -9,7 +9,6 @@ over nothing.
 
 from __future__ import annotations
 
-from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -17,21 +16,17 @@ import numpy as np
 from scratchdl.autograd.function import Function
 from scratchdl.autograd.tensor import Tensor
 from scratchdl.backend import get_array_module
-from scratchdl.ops._helpers import normalize_axis
+from scratchdl.ops._helpers import is_int, normalize_axis
 
 __all__ = [
     "sum", "mean", "var", "std", "max", "min", "argmax", "argmin", "prod", "logsumexp", "cumsum",
 ]
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, Integral) and not isinstance(value, bool)
-
-
 def _reduction_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
     """``axis`` (None, int or tuple of ints) as a sorted tuple of non-negative axes."""
-    items = () if axis is None else ((axis,) if _is_int(axis) else axis)
-    if not isinstance(items, (tuple, list)) or not all(_is_int(item) for item in items):
+    items = () if axis is None else ((axis,) if is_int(axis) else axis)
+    if not isinstance(items, (tuple, list)) or not all(is_int(item) for item in items):
         raise TypeError(f"{op}: axis must be an int, a tuple of ints or None, got {axis!r}")
     if ndim == 0:
         for item in items:
@@ -45,7 +40,7 @@ def _single_axis(axis: Any, ndim: int, op: str) -> int | None:
     """An int ``axis`` as a non-negative axis (None stays None; 0-d tensors give None)."""
     if axis is None:
         return None
-    if not _is_int(axis):
+    if not is_int(axis):
         raise TypeError(f"{op}: axis must be an int or None, got {axis!r}")
     axes = _reduction_axes(axis, ndim, op)
     return axes[0] if axes else None

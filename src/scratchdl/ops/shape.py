@@ -9,7 +9,6 @@ sums the gradients of its copies, a split is undone by a concatenate and vice ve
 from __future__ import annotations
 
 from collections.abc import Sequence
-from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -18,7 +17,7 @@ from scratchdl.autograd.engine import sum_to
 from scratchdl.autograd.function import Function
 from scratchdl.autograd.tensor import Tensor
 from scratchdl.backend import get_array_module
-from scratchdl.ops._helpers import normalize_axis
+from scratchdl.ops._helpers import is_int, normalize_axis
 from scratchdl.ops.padding import PAD_MODES, Pad, pad  # noqa: F401  (the old import path keeps working)
 
 __all__ = [
@@ -27,19 +26,15 @@ __all__ = [
 ]
 
 # --------------------------------------------------------------------------------- helpers
-def _is_int(value: Any) -> bool:
-    return isinstance(value, Integral) and not isinstance(value, bool)
-
-
 def _int_tuple(value: Any, op: str, what: str) -> tuple[int, ...]:
     """An int or a sequence of ints as a tuple of Python ints."""
-    items = (value,) if _is_int(value) else value
+    items = (value,) if is_int(value) else value
     if isinstance(items, Tensor):
         items = items.numpy().tolist()
     if hasattr(items, "tolist") and not isinstance(items, (tuple, list)):
         items = items.tolist()
-        items = (items,) if _is_int(items) else items
-    if not isinstance(items, (tuple, list)) or not all(_is_int(item) for item in items):
+        items = (items,) if is_int(items) else items
+    if not isinstance(items, (tuple, list)) or not all(is_int(item) for item in items):
         raise TypeError(f"{op}: {what} must be an int or a sequence of ints, got {value!r}")
     return tuple(int(item) for item in items)
 
@@ -54,7 +49,7 @@ def _axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
 
 def _one_axis(axis: Any, ndim: int, op: str) -> int:
     """A single int ``axis`` in ``[-ndim, ndim)`` as a non-negative axis."""
-    if not _is_int(axis):
+    if not is_int(axis):
         raise TypeError(f"{op}: axis must be an int, got {axis!r}")
     if not -ndim <= axis < ndim:
         raise ValueError(f"{op}: axis {axis} is out of range for a tensor with {ndim} dimensions")
@@ -292,7 +287,7 @@ class Split(Function):
         axis = _one_axis(self.axis, x.ndim, "split")
         length = x.shape[axis]
         spec = self.indices_or_sections
-        if _is_int(spec):
+        if is_int(spec):
             if spec <= 0 or length % spec:
                 raise ValueError(
                     f"split: a tensor of shape {x.shape} (length {length} along axis {self.axis}) "
