@@ -14,8 +14,9 @@ from scratchdl.layers.layer import Layer
 __all__ = ["Softmax"]
 
 
-def _large_negative_number(dtype: Any) -> float:
-    """The logit masked positions get: -1e9 (-3e4 in float16, whose range ends at 65504)."""
+def large_negative_number(dtype: Any) -> float:
+    """The logit masked positions get: -1e9 (-3e4 in float16, whose range ends at 65504); also
+    what MultiHeadAttention writes over masked scores on its Softmax path."""
     return -3e4 if np.dtype(dtype) == np.float16 else -1e9
 
 
@@ -57,7 +58,7 @@ class Softmax(Layer):
             self._check_mask(inputs, mask)
             if mask.dtype != np.bool_:
                 mask = ops.greater(mask, 0.5)
-            inputs = ops.where(mask, inputs, _large_negative_number(inputs.dtype))
+            inputs = ops.where(mask, inputs, large_negative_number(inputs.dtype))
         if isinstance(self.axis, (list, tuple)) and len(self.axis) > 1:
             axis = tuple(self.axis)
             outputs = ops.exp(inputs - ops.logsumexp(inputs, axis=axis, keepdims=True))

@@ -23,6 +23,7 @@ import numpy as np
 from scratchdl import constraints, initializers, ops, regularizers
 from scratchdl.autograd.tensor import Tensor
 from scratchdl.layers._utils import label
+from scratchdl.layers.activations.softmax import large_negative_number
 from scratchdl.layers.attention.attention import raw_mask
 from scratchdl.layers.core.einsum_dense import EinsumDense
 from scratchdl.layers.layer import Layer
@@ -43,11 +44,6 @@ def _build_proj_equation(free_dims: int, bound_dims: int, output_dims: int) -> t
 
 def _get_output_shape(output_rank: int, known_last_dims: list[Any]) -> list[Any]:
     return [None] * (output_rank - len(known_last_dims)) + list(known_last_dims)
-
-
-def _softmax_fill(dtype: Any) -> float:
-    """What Keras's ``Softmax`` layer writes over masked logits."""
-    return -3e4 if np.dtype(dtype) == np.float16 else -1e9
 
 
 class MultiHeadAttention(Layer):
@@ -374,7 +370,7 @@ class MultiHeadAttention(Layer):
         # Keras's fused path (no dropout, no returned scores, one attention axis) adds a large
         # negative to masked logits; its other path goes through the Softmax layer.
         fused = not (self._dropout > 0.0 or return_attention_scores or rank != 4)
-        fill = large_negative(q.dtype) if fused else _softmax_fill(q.dtype)
+        fill = large_negative(q.dtype) if fused else large_negative_number(q.dtype)
         rate = self._dropout if training and self._dropout > 0.0 else 0.0
         result = attention_core(q, k, v, mask=mask, scale=self._inverse_sqrt_key_dim, fill=fill,
                                 mask_mode="fill" if fused else "softmax", dropout_rate=rate,
