@@ -99,7 +99,7 @@ def build_parser(apps: dict[str, Any] | None = None) -> argparse.ArgumentParser:
     demo.add_argument("--learning-rate", type=_runner.positive_float, default=1.0, help="step size")
     demo.add_argument("--seed", type=_runner.non_negative_int, default=0, help="random seed")
     demo.set_defaults(handler=run_demo, command_parser=demo)
-    tour = commands.add_parser("tour", help="run every application quickly on its default data; one results table",
+    tour = commands.add_parser("tour", help="run every application quickly; one results table",
                                formatter_class=argparse.ArgumentDefaultsHelpFormatter,
                                description="Run every registered application with its --quick sizes on its "
                                            "default data, each into <tour dir>/<app>/, and print one table "

@@ -157,3 +157,14 @@ def test_tour_refuses_unknown_applications_in_one_line(tmp_path: Path, capsys: p
 def test_demo_is_kept(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--epochs", "20", "--hidden", "8"]) == 0
     assert "final training accuracy" in capsys.readouterr().out
+
+
+def test_help_fits_each_command_on_one_line_of_an_80_column_terminal(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["--help"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == "COMMAND")
+    command_lines = [line for line in lines[start + 1:] if line.startswith("    ")]
+    assert all(len(line) <= 80 for line in command_lines)
+    assert len(command_lines) == len(APPS) + 2  # demo, tour and one line per application

@@ -26,7 +26,7 @@ from scratchdl.apps._runner import AppError, Results, Table, int_list, non_negat
     positive_int
 
 NAME = "deepnn"
-HELP = "an L-layer ReLU network (--layers 12288,20,7,5,1) against a two-layer one: costs, misclassified gallery"
+HELP = "an L-layer ReLU network against a two-layer one"
 QUICK: dict[str, Any] = {"epochs": 6, "train_samples": 4000}
 
 

@@ -35,7 +35,7 @@ from scratchdl import saving
 from scratchdl.apps._runner import Results, Table, int_list, positive_float, positive_int
 
 NAME = "gradcheck"
-HELP = "check backpropagation against numerical gradients; --plant-bug shows the check finding a wrong backward"
+HELP = "gradient checking; --plant-bug shows it catch a bad backward"
 QUICK: dict[str, Any] = {"samples": 3}
 
 #: The bugs ``--plant-bug`` can plant: name -> (the layer it goes in, what it does).

@@ -32,7 +32,7 @@ from scratchdl.apps._two_d import (
 )
 
 NAME = "init"
-HELP = "zeros against large random against He initialization of a ReLU network: cost curves, boundaries"
+HELP = "zeros vs large random vs He initialization"
 QUICK: dict[str, Any] = {"epochs": 1000, "learning_rate": 0.1}
 
 #: The built-in 2-D sets, each drawn as ``(x, y)`` from ``(n_samples, noise, seed)``.

@@ -23,7 +23,7 @@ from scratchdl.apps._plots import plot_curves
 from scratchdl.apps._runner import AppError, Results, Table, float_list, positive_float, positive_int
 
 NAME = "logreg"
-HELP = "logistic regression (one sigmoid neuron) on images: cost curve, learning rates, --predict"
+HELP = "logistic regression (one sigmoid neuron) on images"
 QUICK: dict[str, Any] = {"epochs": 300, "train_samples": 2000}
 
 

@@ -52,8 +52,7 @@ from scratchdl.apps._two_d import (
 )
 
 NAME = "optimize"
-HELP = ("mini-batch gradient descent against momentum, RMSprop and Adam, with and without learning-rate decay, "
-        "on moons")
+HELP = "GD, momentum, RMSprop and Adam, with learning-rate decay"
 QUICK: dict[str, Any] = {"epochs": 300, "decay_interval": 60}
 
 #: The optimizers compared, in table order, with their labels.

@@ -24,7 +24,7 @@ from scratchdl import data
 from scratchdl.apps._plots import draw_boundary
 
 NAME = "planar"
-HELP = "one tanh hidden layer of 1..50 units against logistic regression on 2-D data: decision boundaries"
+HELP = "one tanh hidden layer vs logistic regression on 2-D data"
 QUICK: dict[str, Any] = {"epochs": 1000}
 
 #: The 2-D sets (all binary), each drawn as ``(x, y)`` from ``(n_samples, noise, seed)``.

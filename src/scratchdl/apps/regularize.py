@@ -39,7 +39,7 @@ from scratchdl.apps._two_d import (
 )
 
 NAME = "regularize"
-HELP = "no regularization against L2 against dropout on the football set: boundaries, train/test accuracy gap"
+HELP = "no regularization vs L2 vs dropout on the football set"
 #: A fast look that shows the effect: a wider network on fewer, noisier points, trained with Adam.
 QUICK: dict[str, Any] = {"optimizer": "adam", "learning_rate": 0.01, "epochs": 1000, "samples": 80,
                          "test_samples": 1000, "hidden_sizes": [50, 50], "label_noise": 0.1, "keep_prob": 0.5}

@@ -24,7 +24,7 @@ from scratchdl.apps import _images
 from scratchdl.apps._runner import AppError, Results, Table, int_list, positive_float, positive_int
 
 NAME = "signs"
-HELP = "a 3-layer network (25, 12, 6) trained with Adam on mini-batches of 6 image classes: accuracy curves"
+HELP = "a 25-12-6 network trained with Adam on 6 image classes"
 QUICK: dict[str, Any] = {"epochs": 5, "train_samples": 1500}
 
 
