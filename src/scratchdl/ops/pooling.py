@@ -10,6 +10,11 @@ a max and are left out of an average's divisor.
 Both ops loop over the ``ph * pw`` window offsets only, each step handling one strided slice of the
 whole batch. Max pooling sends each window's gradient to exactly one element, the first maximum in
 row-major window order (as PyTorch and TensorFlow do), even when windows overlap or values tie.
+
+When windows do not overlap (strides at least the pool size, the usual case) max pooling takes a
+faster path with the same results (``_first_max_disjoint``): it reduces the window rows first, on
+slices whose inner runs are whole image rows, then the few window columns, and its backward pass
+is one scatter of the gradient through the saved flat positions of the winners.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from scratchdl.ops._windows import (
     pad_spatial,
     same_padding,
     shape_text,
+    window_view,
 )
 
 __all__ = [
@@ -90,43 +96,129 @@ def _lowest(dtype: Any) -> Any:
     return -np.inf if np.issubdtype(dtype, np.floating) else np.iinfo(dtype).min
 
 
+# Max pooling with non-overlapping windows takes ``_first_max_disjoint`` (tests switch it off to
+# compare both paths). Measured on the benchmark CNN's first pool (64x64x64x8, pool 8, float32):
+# forward 3x and backward 20x faster than the loop over the 64 window offsets, whose every step
+# works on runs of only 8 contiguous channels.
+DISJOINT_FAST_PATH = True
+
+
+def _index_dtype(area: int) -> Any:
+    """The smallest integer type that numbers every offset of a window of ``area`` pixels."""
+    return np.uint8 if area <= 256 else np.int32
+
+
+def _first_max_by_offset(padded: Any, g: PoolGeometry) -> tuple[Any, Any]:
+    """Every window's maximum and the row-major number ``k`` of its first maximum (any geometry).
+
+    A NaN wins (the last one, as in PyTorch) and propagates into the maximum.
+    """
+    xp = get_array_module(padded)
+    floating = np.issubdtype(padded.dtype, np.floating)
+    best = choice = None
+    for k, (rows, columns) in offsets(g.pool, g.strides, (1, 1), g.out):
+        window = padded[:, rows, columns]
+        if best is None:
+            best = window.copy()
+            choice = xp.zeros(best.shape, dtype=_index_dtype(g.pool[0] * g.pool[1]))
+            continue
+        # Strictly greater: on ties the earlier offset keeps the gradient. A NaN wins (and
+        # propagates through maximum) as in PyTorch.
+        better = window > best
+        if floating:
+            better |= xp.isnan(window)
+        xp.maximum(best, window, out=best)
+        # Offsets come in increasing order, so "k where better, else keep" is a maximum
+        # (branch-free; masked assignment is several times slower).
+        xp.maximum(choice, xp.multiply(better, k, dtype=choice.dtype), out=choice)
+    return best, choice
+
+
+def _first_max_disjoint(padded: Any, g: PoolGeometry) -> tuple[Any, Any] | None:
+    """``_first_max_by_offset`` for windows that do not overlap, or None if a window holds a NaN.
+
+    Returns every window's maximum and the flat position of its first maximum in ``padded``
+    (made contiguous). Two passes replace the loop over all ``ph * pw`` offsets:
+
+    1. over the window rows ``a``: for every window column ``b``, its maximum and the first row
+       holding it. Each step reads one slice ``(N, OH, OW, pw, C)`` whose ``pw * C`` values are
+       contiguous (whole image rows when the windows tile the image).
+    2. over the window columns ``b``: the column with the largest maximum wins; on a tie, the one
+       whose maximum comes first in row-major order, ``row * pw + b`` (not simply the smaller
+       ``b``: column 1's maximum may sit in an earlier row than column 0's).
+
+    NaNs are left to the plain loop (its rule "the last NaN wins" would cost two more operations
+    per step here); a NaN propagates into the maximum, which is how it is detected.
+    """
+    xp = get_array_module(padded)
+    padded = xp.ascontiguousarray(padded)
+    (ph, pw), (sh, sw), (oh, ow) = g.pool, g.strides, g.out
+    n, height, width, channels = padded.shape
+    index_type = np.dtype(_index_dtype(ph * pw)).type
+    # (N, OH, OW, ph, pw, C) -> (N, OH, ph, OW, pw, C): fixing the window row a leaves, for every
+    # image row of windows, one contiguous run when the windows tile the row.
+    windows = window_view(padded, g.pool, g.strides, (1, 1), g.out).transpose(0, 1, 3, 2, 4, 5)
+    column_max = windows[:, :, 0].copy()  # (N, OH, OW, pw, C)
+    key = xp.zeros(column_max.shape, dtype=index_type)  # first row holding it, times pw
+    better = xp.empty(column_max.shape, dtype=bool)
+    step = xp.empty(column_max.shape, dtype=index_type)
+    for a in range(1, ph):
+        row = windows[:, :, a]
+        xp.greater(row, column_max, out=better)
+        xp.maximum(column_max, row, out=column_max)
+        # Rows come in increasing order: "a where better, else keep" is a maximum (branch-free).
+        xp.maximum(key, xp.multiply(better, index_type(a * pw), out=step), out=key)
+    # Step 2: key[..., b, :] = a * pw + b, the row-major offset of column b's first maximum.
+    key += xp.arange(pw, dtype=index_type)[:, None]
+    best = column_max[:, :, :, 0].copy()
+    choice = key[:, :, :, 0].copy()
+    for b in range(1, pw):
+        value, offset = column_max[:, :, :, b], key[:, :, :, b]
+        better = (value > best) | ((value == best) & (offset < choice))
+        xp.maximum(best, value, out=best)
+        choice ^= (choice ^ offset) * better  # choice = offset where better (branch-free select)
+    if np.issubdtype(padded.dtype, np.floating) and bool(xp.isnan(best).any()):
+        return None
+    # Flat position of offset k = (a, b) of window (i, j): image row i * sh + a, column j * sw + b.
+    offsets_k = xp.arange(ph * pw)
+    within = (offsets_k // pw * width + offsets_k % pw) * channels
+    corner = (xp.arange(n)[:, None, None, None] * (height * width * channels)
+              + xp.arange(oh)[:, None, None] * (sh * width * channels)
+              + xp.arange(ow)[:, None] * (sw * channels) + xp.arange(channels))
+    return best, corner + within[choice]
+
+
 class MaxPooling(Function):
     """Max over each window; the gradient goes to the window's first maximum only."""
 
     def __init__(self, geometry: PoolGeometry) -> None:
         self.geometry = geometry
+        self.scatter = False  # saved the winners' flat positions (disjoint windows), not offsets
 
     def forward(self, x: Any) -> Any:
         g = self.geometry
-        xp = get_array_module(x)
         padded = pad_spatial(g.layout.inward(x), g.pads, _lowest(x.dtype))
-        floating = np.issubdtype(x.dtype, np.floating)
-        area = g.pool[0] * g.pool[1]
-        best = choice = None
-        for k, (rows, columns) in offsets(g.pool, g.strides, (1, 1), g.out):
-            window = padded[:, rows, columns]
-            if best is None:
-                best = window.copy()
-                choice = xp.zeros(best.shape, dtype=np.uint8 if area <= 256 else np.int32)
-                continue
-            # Strictly greater: on ties the earlier offset keeps the gradient. A NaN wins (and
-            # propagates through maximum) as in PyTorch.
-            better = window > best
-            if floating:
-                better |= xp.isnan(window)
-            xp.maximum(best, window, out=best)
-            # Offsets come in increasing order, so "k where better, else keep" is a maximum
-            # (branch-free; masked assignment is several times slower).
-            xp.maximum(choice, xp.multiply(better, k, dtype=choice.dtype), out=choice)
+        if DISJOINT_FAST_PATH and all(s >= p for s, p in zip(g.strides, g.pool)):
+            found = _first_max_disjoint(padded, g)
+            if found is not None:
+                best, flat = found
+                self.scatter = True
+                self.save_for_backward(flat)
+                return g.layout.outward(best)
+        best, choice = _first_max_by_offset(padded, g)
         self.save_for_backward(choice)
         return g.layout.outward(best)
 
     def backward(self, grad: Any) -> Any:
         g = self.geometry
-        (choice,) = self.saved
         xp = get_array_module(grad)
         grad = g.layout.inward(grad)
         result = xp.zeros(g.padded_shape, dtype=grad.dtype)
+        if self.scatter:  # each winner is in one window only: one scatter
+            (flat,) = self.saved
+            result.reshape(-1)[flat] = grad
+            return g.layout.outward(crop_spatial(result, g.pads))
+        (choice,) = self.saved
         disjoint = all(s >= p for s, p in zip(g.strides, g.pool))
         for k, (rows, columns) in offsets(g.pool, g.strides, (1, 1), g.out):
             if disjoint:  # every pixel is in at most one window: write in place
