@@ -66,29 +66,36 @@ class Adadelta(Optimizer):
 
     def update_step(self, gradient: Array, variable: Any, learning_rate: float) -> None:
         """One Adadelta step on ``variable.data``."""
-        lr, rho, one_minus_rho, epsilon = self._constants(gradient.dtype, learning_rate)
         index = self._get_variable_index(variable)
-        accumulated_grad = self._accumulated_grads[index]
-        accumulated_delta = self._accumulated_delta_vars[index]
-        tmp = np.multiply(gradient, gradient, out=np.empty_like(accumulated_grad))
-        tmp *= one_minus_rho
-        accumulated_grad *= rho
-        accumulated_grad += tmp
-        step = np.add(accumulated_delta, epsilon, out=np.empty_like(tmp))  # becomes -dx
-        np.sqrt(step, out=step)
-        step *= gradient
-        np.add(accumulated_grad, epsilon, out=tmp)
-        np.sqrt(tmp, out=tmp)
-        step /= tmp
-        np.multiply(step, step, out=tmp)
-        tmp *= one_minus_rho
-        accumulated_delta *= rho
-        accumulated_delta += tmp
-        step *= lr
-        variable.data -= step
+        self._update_blockwise(
+            _adadelta_update, self._constants(gradient.dtype, learning_rate), gradient, variable,
+            (self._accumulated_grads[index], self._accumulated_delta_vars[index]),
+            temporaries=2)
 
     def get_config(self) -> dict[str, Any]:
         """The base config plus ``rho`` and ``epsilon``."""
         config = super().get_config()
         config.update({"rho": self.rho, "epsilon": self.epsilon})
         return config
+
+
+def _adadelta_update(constants: Any, g: Array, w: Array, accumulated_grad: Array,
+                     accumulated_delta: Array, tmp: Array, step: Array) -> None:
+    """Adadelta's rule on one block: updates ``w`` and the accumulators in place."""
+    lr, rho, one_minus_rho, epsilon = constants
+    np.multiply(g, g, out=tmp)
+    tmp *= one_minus_rho
+    accumulated_grad *= rho
+    accumulated_grad += tmp
+    np.add(accumulated_delta, epsilon, out=step)  # becomes -dx
+    np.sqrt(step, out=step)
+    step *= g
+    np.add(accumulated_grad, epsilon, out=tmp)
+    np.sqrt(tmp, out=tmp)
+    step /= tmp
+    np.multiply(step, step, out=tmp)
+    tmp *= one_minus_rho
+    accumulated_delta *= rho
+    accumulated_delta += tmp
+    step *= lr
+    w -= step

@@ -65,15 +65,9 @@ class Adagrad(Optimizer):
 
     def update_step(self, gradient: Array, variable: Any, learning_rate: float) -> None:
         """One Adagrad step on ``variable.data``."""
-        lr, epsilon = self._constants(gradient.dtype, learning_rate)
-        accumulator = self._accumulators[self._get_variable_index(variable)]
-        tmp = np.multiply(gradient, gradient, out=np.empty_like(accumulator))  # one temporary
-        accumulator += tmp
-        np.add(accumulator, epsilon, out=tmp)
-        np.sqrt(tmp, out=tmp)
-        np.divide(gradient, tmp, out=tmp)
-        tmp *= lr
-        variable.data -= tmp
+        self._update_blockwise(
+            _adagrad_update, self._constants(gradient.dtype, learning_rate), gradient, variable,
+            (self._accumulators[self._get_variable_index(variable)],))
 
     def get_config(self) -> dict[str, Any]:
         """The base config plus ``initial_accumulator_value`` and ``epsilon``."""
@@ -81,3 +75,15 @@ class Adagrad(Optimizer):
         config.update({"initial_accumulator_value": self.initial_accumulator_value,
                        "epsilon": self.epsilon})
         return config
+
+
+def _adagrad_update(constants: Any, g: Array, w: Array, accumulator: Array, tmp: Array) -> None:
+    """Adagrad's rule on one block: updates ``w`` and ``accumulator`` in place."""
+    lr, epsilon = constants
+    np.multiply(g, g, out=tmp)
+    accumulator += tmp
+    np.add(accumulator, epsilon, out=tmp)
+    np.sqrt(tmp, out=tmp)
+    np.divide(g, tmp, out=tmp)
+    tmp *= lr
+    w -= tmp

@@ -82,27 +82,11 @@ class Adam(Optimizer):
 
     def update_step(self, gradient: Array, variable: Any, learning_rate: float) -> None:
         """One Adam step on ``variable.data``."""
-        alpha, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, epsilon = self._constants(
-            gradient.dtype, learning_rate)
         index = self._get_variable_index(variable)
-        m = self._momentums[index]
-        v = self._velocities[index]
-        tmp = np.multiply(gradient, one_minus_beta_1, out=np.empty_like(m))
-        m *= beta_1
-        m += tmp
-        np.multiply(gradient, gradient, out=tmp)
-        tmp *= one_minus_beta_2
-        v *= beta_2
-        v += tmp
-        if self.amsgrad:
-            v_hat = self._velocity_hats[index]
-            np.maximum(v_hat, v, out=v_hat)
-            v = v_hat
-        np.sqrt(v, out=tmp)
-        tmp += epsilon
-        np.divide(m, tmp, out=tmp)
-        tmp *= alpha
-        variable.data -= tmp
+        self._update_blockwise(
+            _adam_update, self._constants(gradient.dtype, learning_rate), gradient, variable,
+            (self._momentums[index], self._velocities[index],
+             self._velocity_hats[index] if self.amsgrad else None))
 
     def get_config(self) -> dict[str, Any]:
         """The base config plus ``beta_1``, ``beta_2``, ``epsilon`` and ``amsgrad``."""
@@ -110,3 +94,24 @@ class Adam(Optimizer):
         config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
                        "amsgrad": self.amsgrad})
         return config
+
+
+def _adam_update(constants: Any, g: Array, w: Array, m: Array, v: Array, v_hat: Array | None,
+                 tmp: Array) -> None:
+    """Adam's rule on one block: updates ``w``, ``m``, ``v`` (and ``v_hat``) in place."""
+    alpha, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, epsilon = constants
+    np.multiply(g, one_minus_beta_1, out=tmp)
+    m *= beta_1
+    m += tmp
+    np.multiply(g, g, out=tmp)
+    tmp *= one_minus_beta_2
+    v *= beta_2
+    v += tmp
+    if v_hat is not None:  # amsgrad
+        np.maximum(v_hat, v, out=v_hat)
+        v = v_hat
+    np.sqrt(v, out=tmp)
+    tmp += epsilon
+    np.divide(m, tmp, out=tmp)
+    tmp *= alpha
+    w -= tmp

@@ -69,25 +69,28 @@ class Adamax(Optimizer):
 
     def update_step(self, gradient: Array, variable: Any, learning_rate: float) -> None:
         """One Adamax step on ``variable.data``."""
-        lr, beta_1, one_minus_beta_1, beta_2, epsilon, correction = self._constants(
-            gradient.dtype, learning_rate)
         index = self._get_variable_index(variable)
-        m = self._m[index]
-        u = self._u[index]
-        tmp = np.multiply(gradient, one_minus_beta_1, out=np.empty_like(m))
-        m *= beta_1
-        m += tmp
-        u *= beta_2
-        np.abs(gradient, out=tmp)
-        np.maximum(u, tmp, out=u)
-        np.add(u, epsilon, out=tmp)
-        tmp *= correction
-        np.divide(m, tmp, out=tmp)
-        tmp *= lr
-        variable.data -= tmp
+        self._update_blockwise(_adamax_update, self._constants(gradient.dtype, learning_rate),
+                               gradient, variable, (self._m[index], self._u[index]))
 
     def get_config(self) -> dict[str, Any]:
         """The base config plus ``beta_1``, ``beta_2`` and ``epsilon``."""
         config = super().get_config()
         config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon})
         return config
+
+
+def _adamax_update(constants: Any, g: Array, w: Array, m: Array, u: Array, tmp: Array) -> None:
+    """Adamax's rule on one block: updates ``w``, ``m`` and ``u`` in place."""
+    lr, beta_1, one_minus_beta_1, beta_2, epsilon, correction = constants
+    np.multiply(g, one_minus_beta_1, out=tmp)
+    m *= beta_1
+    m += tmp
+    u *= beta_2
+    np.abs(g, out=tmp)
+    np.maximum(u, tmp, out=u)
+    np.add(u, epsilon, out=tmp)
+    tmp *= correction
+    np.divide(m, tmp, out=tmp)
+    tmp *= lr
+    w -= tmp

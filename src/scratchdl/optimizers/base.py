@@ -39,6 +39,7 @@ import numpy as np
 from scratchdl import backend
 from scratchdl._naming import to_snake_case
 from scratchdl.optimizers import schedules as _schedules
+from scratchdl.optimizers._blockwise import BLOCK_BYTES, update_blockwise
 from scratchdl.optimizers._state import OptimizerStateMixin
 from scratchdl.optimizers._transforms import GradientTransformsMixin
 
@@ -473,6 +474,16 @@ class Optimizer(GradientTransformsMixin, OptimizerStateMixin):
     def update_step(self, gradient: Array, variable: Any, learning_rate: float) -> None:
         """Update ``variable.data`` (and the slots) in place from ``gradient``."""
         raise NotImplementedError(f"{type(self).__name__} must implement update_step")
+
+    # Bytes per array in one block of an update rule (None: whole arrays); see _blockwise.py.
+    _update_block_bytes: int | None = BLOCK_BYTES
+
+    def _update_blockwise(self, kernel: Any, constants: Any, gradient: Array, variable: Any,
+                          slots: Sequence[Array | None], temporaries: int = 1) -> None:
+        """Run an elementwise update rule ``kernel(constants, gradient, data, *slots, *temps)``
+        on ``variable.data`` in cache-sized blocks (``_blockwise.update_blockwise``)."""
+        update_blockwise(kernel, constants, gradient, variable.data, slots, temporaries,
+                         self._update_block_bytes)
 
     def scale_loss(self, loss: Any) -> Any:
         """Multiply the loss by ``loss_scale_factor`` (when set) before computing gradients."""

@@ -97,30 +97,36 @@ class Nadam(Optimizer):
 
     def update_step(self, gradient: Array, variable: Any, learning_rate: float) -> None:
         """One Nadam step on ``variable.data``."""
-        (lr, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, epsilon, m_weight, g_weight,
-         v_correction) = self._constants(gradient.dtype, learning_rate)
         index = self._get_variable_index(variable)
-        m = self._momentums[index]
-        v = self._velocities[index]
-        tmp = np.multiply(gradient, one_minus_beta_1, out=np.empty_like(m))
-        m *= beta_1
-        m += tmp
-        np.multiply(gradient, gradient, out=tmp)
-        tmp *= one_minus_beta_2
-        v *= beta_2
-        v += tmp
-        m_hat = np.multiply(m, m_weight, out=np.empty_like(m))
-        np.multiply(gradient, g_weight, out=tmp)
-        m_hat += tmp
-        np.divide(v, v_correction, out=tmp)
-        np.sqrt(tmp, out=tmp)
-        tmp += epsilon
-        m_hat *= lr
-        m_hat /= tmp
-        variable.data -= m_hat
+        self._update_blockwise(_nadam_update, self._constants(gradient.dtype, learning_rate),
+                               gradient, variable,
+                               (self._momentums[index], self._velocities[index]), temporaries=2)
 
     def get_config(self) -> dict[str, Any]:
         """The base config plus ``beta_1``, ``beta_2`` and ``epsilon``."""
         config = super().get_config()
         config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon})
         return config
+
+
+def _nadam_update(constants: Any, g: Array, w: Array, m: Array, v: Array, tmp: Array,
+                  m_hat: Array) -> None:
+    """Nadam's rule on one block: updates ``w``, ``m`` and ``v`` in place."""
+    (lr, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, epsilon, m_weight, g_weight,
+     v_correction) = constants
+    np.multiply(g, one_minus_beta_1, out=tmp)
+    m *= beta_1
+    m += tmp
+    np.multiply(g, g, out=tmp)
+    tmp *= one_minus_beta_2
+    v *= beta_2
+    v += tmp
+    np.multiply(m, m_weight, out=m_hat)
+    np.multiply(g, g_weight, out=tmp)
+    m_hat += tmp
+    np.divide(v, v_correction, out=tmp)
+    np.sqrt(tmp, out=tmp)
+    tmp += epsilon
+    m_hat *= lr
+    m_hat /= tmp
+    w -= m_hat

@@ -78,33 +78,12 @@ class RMSprop(Optimizer):
 
     def update_step(self, gradient: Array, variable: Any, learning_rate: float) -> None:
         """One RMSprop step on ``variable.data``."""
-        lr, rho, one_minus_rho, epsilon, momentum = self._constants(gradient.dtype, learning_rate)
         index = self._get_variable_index(variable)
-        velocity = self._velocities[index]
-        tmp = np.multiply(gradient, gradient, out=np.empty_like(velocity))  # the one temporary
-        tmp *= one_minus_rho
-        velocity *= rho
-        velocity += tmp
-        if self.centered:
-            average = self._average_gradients[index]
-            np.multiply(gradient, one_minus_rho, out=tmp)
-            average *= rho
-            average += tmp
-            np.multiply(average, average, out=tmp)
-            np.subtract(velocity, tmp, out=tmp)
-            tmp += epsilon
-        else:
-            np.add(velocity, epsilon, out=tmp)
-        np.sqrt(tmp, out=tmp)
-        np.divide(gradient, tmp, out=tmp)
-        tmp *= lr  # the increment lr * g / sqrt(denominator)
-        if self.momentum > 0:
-            accumulated = self._momentums[index]
-            accumulated *= momentum
-            accumulated += tmp
-            variable.data -= accumulated
-        else:
-            variable.data -= tmp
+        self._update_blockwise(
+            _rmsprop_update, self._constants(gradient.dtype, learning_rate), gradient, variable,
+            (self._velocities[index],
+             self._momentums[index] if self.momentum > 0 else None,
+             self._average_gradients[index] if self.centered else None))
 
     def get_config(self) -> dict[str, Any]:
         """The base config plus ``rho``, ``momentum``, ``epsilon`` and ``centered``."""
@@ -112,3 +91,32 @@ class RMSprop(Optimizer):
         config.update({"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
                        "centered": self.centered})
         return config
+
+
+def _rmsprop_update(constants: Any, g: Array, w: Array, velocity: Array,
+                    accumulated: Array | None, average: Array | None, tmp: Array) -> None:
+    """RMSprop's rule on one block: updates ``w`` and the slots in place (``accumulated``
+    with momentum, ``average`` when centered)."""
+    lr, rho, one_minus_rho, epsilon, momentum = constants
+    np.multiply(g, g, out=tmp)
+    tmp *= one_minus_rho
+    velocity *= rho
+    velocity += tmp
+    if average is not None:
+        np.multiply(g, one_minus_rho, out=tmp)
+        average *= rho
+        average += tmp
+        np.multiply(average, average, out=tmp)
+        np.subtract(velocity, tmp, out=tmp)
+        tmp += epsilon
+    else:
+        np.add(velocity, epsilon, out=tmp)
+    np.sqrt(tmp, out=tmp)
+    np.divide(g, tmp, out=tmp)
+    tmp *= lr  # the increment lr * g / sqrt(denominator)
+    if accumulated is not None:
+        accumulated *= momentum
+        accumulated += tmp
+        w -= accumulated
+    else:
+        w -= tmp

@@ -64,28 +64,35 @@ class SGD(Optimizer):
             self.momentums = self.add_optimizer_variables(variables, "momentum")
 
     def _step_constants(self, dt: type, learning_rate: float) -> Any:
-        return dt(learning_rate), dt(self.momentum)
+        return dt(learning_rate), dt(self.momentum), self.nesterov
 
     def update_step(self, gradient: Array, variable: Any, learning_rate: float) -> None:
         """One SGD step on ``variable.data``."""
-        lr, momentum = self._constants(gradient.dtype, learning_rate)
-        w = variable.data
-        scaled = np.multiply(gradient, lr, out=np.empty_like(w))  # the one temporary
-        if self.momentum == 0:
-            w -= scaled
-            return
-        velocity = self.momentums[self._get_variable_index(variable)]
-        velocity *= momentum
-        velocity -= scaled
-        if self.nesterov:
-            w -= scaled
-            np.multiply(velocity, momentum, out=scaled)
-            w += scaled
-        else:
-            w += velocity
+        velocity = (self.momentums[self._get_variable_index(variable)] if self.momentum != 0
+                    else None)
+        self._update_blockwise(_sgd_update, self._constants(gradient.dtype, learning_rate),
+                               gradient, variable, (velocity,))
 
     def get_config(self) -> dict[str, Any]:
         """The base config plus ``momentum`` and ``nesterov``."""
         config = super().get_config()
         config.update({"momentum": self.momentum, "nesterov": self.nesterov})
         return config
+
+
+def _sgd_update(constants: Any, g: Array, w: Array, velocity: Array | None,
+                scaled: Array) -> None:
+    """SGD's rule on one block: updates ``w`` (and ``velocity``) in place."""
+    lr, momentum, nesterov = constants
+    np.multiply(g, lr, out=scaled)
+    if velocity is None:
+        w -= scaled
+        return
+    velocity *= momentum
+    velocity -= scaled
+    if nesterov:
+        w -= scaled
+        np.multiply(velocity, momentum, out=scaled)
+        w += scaled
+    else:
+        w += velocity
