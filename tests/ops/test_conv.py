@@ -399,6 +399,40 @@ def test_channel_major_window_matrix_equals_the_plain_im2col(monkeypatch, x_shap
         np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("images_per_block", [1, 2, 3])
+def test_channel_major_blocks_of_images_equal_the_plain_im2col(monkeypatch, images_per_block):
+    """The channel-major matrix is built and multiplied a block of images at a time (the last
+    block may be shorter); forward and both gradients must not depend on the block size."""
+    from scratchdl.ops import conv as conv_module
+
+    rng = np.random.default_rng(1)
+    x_np = rng.standard_normal((3, 7, 6, 2))
+    k_np = rng.standard_normal((3, 2, 2, 4))
+    upstream = rng.standard_normal((3, 4, 3, 4))
+    rows, pixels = 3 * 2 * 2, 4 * 3  # kh * kw * C, output pixels per image
+    results = []
+    for threshold, block_bytes in ((conv_module.CHANNEL_MAJOR_BELOW, images_per_block * rows
+                                    * pixels * 8), (0, conv_module.CHANNEL_MAJOR_BLOCK_BYTES)):
+        monkeypatch.setattr(conv_module, "CHANNEL_MAJOR_BELOW", threshold)
+        monkeypatch.setattr(conv_module, "CHANNEL_MAJOR_BLOCK_BYTES", block_bytes)
+        x, k = Tensor(x_np, requires_grad=True), Tensor(k_np, requires_grad=True)
+        y = ops.conv2d(x, k, strides=(2, 2), padding="same")
+        (y * upstream).sum().backward()
+        results.append((y.numpy(), x.grad, k.grad))
+    for fast, plain in zip(*results):
+        np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12)
+
+
+def test_channel_major_mixed_dtypes_promote_as_numpy():
+    x = np.random.default_rng(0).standard_normal((2, 5, 5, 3)).astype(np.float32)
+    k = Tensor(np.ones((2, 2, 3, 4)), requires_grad=True)  # float64
+    y = ops.conv2d(x, k)
+    assert y.dtype == np.float64
+    y.sum().backward()
+    assert k.grad.dtype == np.float64
+    np.testing.assert_allclose(y.numpy(), ops.conv2d(x.astype(np.float64), k.numpy()).numpy())
+
+
 def test_channels_first_equals_channels_last_transposed():
     rng = np.random.default_rng(0)
     x, k = rng.standard_normal((2, 6, 5, 4)), rng.standard_normal((3, 2, 2, 6))

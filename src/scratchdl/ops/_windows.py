@@ -287,24 +287,39 @@ def im2col(
     return xp.ascontiguousarray(view).reshape(groups, n * oh * ow, kh * kw * per_group)
 
 
-def im2col_channel_major(
-    x: Any, kernel: tuple[int, int], strides: tuple[int, int], dilation: tuple[int, int],
-    out: tuple[int, int],
-) -> Any:
-    """``im2col(x)[0].T`` built directly: ``(kh * kw * C, N * OH * OW)``, contiguous.
+def channel_planes(x: Any, pads: Pads) -> Any:
+    """``x`` (N, H, W, C) as contiguous channel planes ``(C, N, Hp, Wp)``, zero-padded by ``pads``.
 
-    Row ``(a, b, c)`` holds input channel ``c`` at kernel offset ``(a, b)`` for every output
-    pixel. The input is first made channels-first, so the copy moves whole output rows instead
-    of ``im2col``'s runs of ``C`` values: faster for few channels (see ``conv.py``).
+    The transpose and the padding are one copy.
     """
     xp = get_array_module(x)
-    n, _, _, c = x.shape
-    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, strides, dilation, out
-    planes = xp.ascontiguousarray(x.transpose(3, 0, 1, 2))  # (C, N, Hp, Wp)
+    (top, bottom), (left, right) = pads
+    planes = x.transpose(3, 0, 1, 2)
+    if not (top or bottom or left or right):
+        return xp.ascontiguousarray(planes)
+    c, n, h, w = planes.shape
+    out = xp.zeros((c, n, h + top + bottom, w + left + right), dtype=x.dtype)
+    out[:, :, top:top + h, left:left + w] = planes
+    return out
+
+
+def channel_major_windows(
+    planes: Any, kernel: tuple[int, int], strides: tuple[int, int], dilation: tuple[int, int],
+    out: tuple[int, int],
+) -> Any:
+    """A read-only strided view ``(kh, kw, C, N, OH, OW)`` of the windows of ``channel_planes``.
+
+    ``view[a, b, c, n, i, j] = planes[c, n, i * sh + a * dh, j * sw + b * dw]``. Copying images
+    ``n0:n1`` of it gives ``im2col(x)[0].T`` for those images, ``(kh * kw * C, P)``: row
+    ``(a, b, c)`` holds input channel ``c`` at kernel offset ``(a, b)`` for every output pixel,
+    and the copy moves whole output rows instead of ``im2col``'s runs of ``C`` values (faster for
+    few channels, see ``conv.py``).
+    """
+    c, n, _, _ = planes.shape
     s_c, s_n, s_h, s_w = planes.strides
-    view = _strided_view(planes, (kh, kw, c, n, oh, ow),
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, strides, dilation, out
+    return _strided_view(planes, (kh, kw, c, n, oh, ow),
                          (s_h * dh, s_w * dw, s_c, s_n, s_h * sh, s_w * sw))
-    return xp.ascontiguousarray(view).reshape(kh * kw * c, n * oh * ow)
 
 
 def col2im_products(

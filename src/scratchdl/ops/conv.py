@@ -11,9 +11,10 @@ How it is computed (``_windows.py`` has the window arithmetic):
   ``cols`` of shape ``(N * OH * OW, kh * kw * C)``; the convolution is then one matrix product
   ``cols @ kernel.reshape(-1, C_out)``. With ``groups > 1`` each group has its own ``cols`` and
   kernel slice, and one batched product handles all groups at once. For inputs with fewer than
-  ``CHANNEL_MAJOR_BELOW`` channels the matrix is built transposed (``im2col_channel_major``),
-  which copies faster. Depthwise convolutions (one
-  input channel per group) skip the window copy: an einsum contracts a strided view of the windows.
+  ``CHANNEL_MAJOR_BELOW`` channels the matrix is built transposed (``channel_major_windows``),
+  which copies faster, a block of images at a time that is multiplied while still in the cache.
+  Depthwise convolutions (one input channel per group) skip the window copy: an einsum contracts
+  a strided view of the windows.
 * backward: the kernel gradient is ``cols.T @ grad``; the input gradient is the transposed
   convolution ``col2im(grad @ kernel.T)``, which adds every window's gradient back onto the pixels
   the window read, one kernel offset at a time (``grad @ kernel[a, b].T`` added to a strided slice).
@@ -33,10 +34,11 @@ from scratchdl.ops._windows import (
     as_operand,
     check_data_format,
     check_kernel_rank,
+    channel_major_windows,
+    channel_planes,
     col2im_products,
     crop_spatial,
     im2col,
-    im2col_channel_major,
     input_layout,
     int_tuple,
     is_int,
@@ -122,6 +124,11 @@ def conv_geometry(
 # the long P axis innermost. Measured fwd+bwd: 1.16x faster for 64x64x64x3 * 4x4x3->8, 1.08x
 # for ResNet-50's 7x7/2 stem; from 8 channels on the plain layout is as fast or faster.
 CHANNEL_MAJOR_BELOW = 8
+# The channel-major matrix is built a few images at a time, each block about this large, and
+# multiplied while it is still in the cache; the backward pass builds it again instead of keeping
+# it (it is kh * kw times the size of the input: 50 MB for the benchmark CNN's first layer,
+# whose every step then paid to write, page in and read it twice).
+CHANNEL_MAJOR_BLOCK_BYTES = 1 << 20
 
 
 class Convolution(Function):
@@ -137,13 +144,11 @@ class Convolution(Function):
         kh, kw = g.kernel
         filters = kernel.shape[-1]
         if g.groups == 1 and x.shape[-1] < CHANNEL_MAJOR_BELOW:
-            # cols_t.T @ kernel gives the (P, C_out) output directly (BLAS reads the transpose).
             self.channel_major = True
-            cols_t = im2col_channel_major(pad_spatial(x, g.pads), g.kernel, g.strides,
-                                          g.dilation, g.out)
-            weights = kernel.reshape(1, -1, filters)
-            self.save_for_backward(cols_t, weights)
-            out = cols_t.T @ weights[0]
+            planes = channel_planes(x, g.pads)
+            weights = kernel.reshape(-1, filters)
+            self.save_for_backward(planes, weights)
+            out = self._channel_major_products(planes, weights, None)
             return g.layout.outward(out.reshape(x.shape[0], *g.out, filters))
         # (kh, kw, C/groups, C_out) -> (groups, kh*kw*C/groups, C_out/groups): each group's
         # rows in im2col's (kernel row, kernel column, channel) order.
@@ -157,15 +162,45 @@ class Convolution(Function):
         self.save_for_backward(cols, weights)
         return g.layout.outward(out.reshape(x.shape[0], *g.out, filters))
 
+    def _channel_major_products(self, planes: Any, weights: Any, grad: Any) -> Any:
+        """Block by block of images, with ``cols_t`` the block's ``(kh*kw*C, P_block)`` windows:
+        the output ``cols_t.T @ weights`` (``grad`` None, forward) as ``(P, C_out)``, or the kernel
+        gradient, the sum of ``cols_t @ grad_block`` (``grad`` given as ``(P, C_out)``)."""
+        g = self.geometry
+        xp = get_array_module(planes, weights)
+        dtype = xp.result_type(planes.dtype, weights.dtype)
+        windows = channel_major_windows(planes, g.kernel, g.strides, g.dilation, g.out)
+        rows, images = weights.shape[0], planes.shape[1]
+        pixels = g.out[0] * g.out[1]  # per image
+        step = max(1, CHANNEL_MAJOR_BLOCK_BYTES // (rows * pixels * dtype.itemsize))
+        block = xp.empty((rows, min(step, images) * pixels), dtype=dtype)
+        weights = weights.astype(dtype, copy=False)
+        if grad is None:
+            result = xp.empty((images * pixels, weights.shape[1]), dtype=dtype)
+        else:
+            result = xp.zeros(weights.shape, dtype=xp.result_type(dtype, grad.dtype))
+        for start in range(0, images, step):
+            count = min(step, images - start)
+            cols_t = block[:, :count * pixels]
+            cols_t.reshape(windows.shape[:3] + (count,) + g.out)[...] = (
+                windows[:, :, :, start:start + count])
+            span = slice(start * pixels, (start + count) * pixels)
+            if grad is None:  # BLAS reads the transpose in place
+                xp.matmul(cols_t.T, weights, out=result[span])
+            else:
+                result += cols_t @ grad[span]
+        return result
+
     def backward(self, grad: Any) -> tuple[Any, Any]:
         g = self.geometry
-        cols, weights = self.saved
-        matmul = get_array_module(cols).matmul
-        if self.channel_major:  # cols is (kh*kw*C, P), weights (1, kh*kw*C, C_out)
-            groups, pixels = 1, cols.shape[1]
+        first, weights = self.saved
+        matmul = get_array_module(first).matmul
+        if self.channel_major:  # first: the padded input's planes; weights (kh*kw*C, C_out)
+            groups, weights = 1, weights[None]
         else:
-            groups, pixels, _ = cols.shape
-        grad = g.layout.inward(grad).reshape(pixels, groups, -1).transpose(1, 0, 2)
+            groups = first.shape[0]
+        grad = g.layout.inward(grad)
+        grad = grad.reshape(-1, groups, grad.shape[-1] // groups).transpose(1, 0, 2)
         grad_x = grad_kernel = None
         if self.needs_input_grad[0]:
             # Per kernel offset: (groups, C_out/groups, C/groups), the transpose of that slice.
@@ -175,11 +210,11 @@ class Convolution(Function):
             grad_x = g.layout.outward(crop_spatial(padded, g.pads))
         if self.needs_input_grad[1]:
             if self.channel_major:
-                grad_w = (cols @ grad[0])[None]
+                grad_w = self._channel_major_products(first, weights[0], grad[0])[None]
             elif groups == 1:
-                grad_w = (cols[0].T @ grad[0])[None]
+                grad_w = (first[0].T @ grad[0])[None]
             else:  # (groups, kh*kw*C/groups, C_out/groups)
-                grad_w = matmul(cols.transpose(0, 2, 1), grad)
+                grad_w = matmul(first.transpose(0, 2, 1), grad)
             grad_kernel = grad_w.transpose(1, 0, 2).reshape(g.kernel_shape)
         return grad_x, grad_kernel
 
