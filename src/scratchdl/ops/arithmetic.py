@@ -7,6 +7,7 @@ the engine sums them back to each input's shape. Python scalars are "weak": ``x 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from scratchdl.autograd.function import Function
@@ -36,13 +37,48 @@ class _Binary(Function):
             raise
 
 
+# ``x + b`` with ``b`` a vector along x's short last axis (a convolution's bias over 8 channels):
+# NumPy's inner loop would run over only those few values. Viewed as rows of ``k`` times as many
+# values, with ``b`` tiled ``k`` times, the same sums run in long inner loops. Measured on 2M
+# float32 values: 8 channels 2.2 -> 1.2 ms, 3 channels 4.4 -> 1.3 ms; from 32 on no gain.
+SHORT_LAST_AXIS_BELOW = 32
+SHORT_LAST_AXIS_MIN_SIZE = 1 << 15
+_WIDE_ROW = 512  # values per row of the wide view
+
+
+def _add_along_short_last_axis(x: Any, y: Any) -> Any:
+    """``x + y`` through wide rows when ``y`` is a vector along ``x``'s short last axis (either
+    order), else None. The sums are the same; only NumPy's loop shape changes."""
+    if getattr(y, "size", 1) > getattr(x, "size", 1):
+        x, y = y, x
+    shape = getattr(x, "shape", ())
+    if (
+        not shape
+        or not 0 < getattr(y, "ndim", 0) <= len(shape)
+        or y.shape[-1] != shape[-1]
+        or y.size != shape[-1]
+        or not 2 <= shape[-1] < SHORT_LAST_AXIS_BELOW
+        or x.size < SHORT_LAST_AXIS_MIN_SIZE
+        or not x.flags.c_contiguous
+    ):
+        return None
+    width = y.size
+    repeats = math.gcd(x.size // width, _WIDE_ROW // width)
+    if repeats < 2:
+        return None
+    xp = get_array_module(x, y)
+    wide = x.reshape(-1, width * repeats) + xp.tile(y.reshape(width), repeats)
+    return wide.reshape(shape)
+
+
 class Add(_Binary):
     """x + y."""
 
     op_name = "add"
 
     def compute(self, x: Any, y: Any) -> Any:
-        return x + y
+        fast = _add_along_short_last_axis(x, y)
+        return x + y if fast is None else fast
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
         return grad, grad
