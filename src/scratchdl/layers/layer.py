@@ -12,10 +12,9 @@ defines it, otherwise from running ``call`` on small dummy batches.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import inspect
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -24,8 +23,23 @@ from scratchdl import backend
 from scratchdl._naming import to_snake_case
 from scratchdl.autograd.mode import no_grad
 from scratchdl.autograd.tensor import Parameter, Tensor
+from scratchdl.layers._call_context import (
+    _STRUCTURE_VERSION,
+    current_training,
+    structure_version,
+    training_scope,
+)
 from scratchdl.layers._utils import label
-from scratchdl.layers.symbolic import KerasTensor, Node, flatten, is_symbolic, map_structure
+from scratchdl.layers.symbolic import (
+    KerasTensor,
+    Node,
+    flatten,
+    is_symbolic,
+    map_structure,
+    shape_tuples,
+    shapes_to_keras_tensors,
+    zip_structure,
+)
 
 __all__ = ["Layer", "current_training", "structure_version", "training_scope"]
 
@@ -50,36 +64,6 @@ def _layer_dtype(layer: Layer, dtype: Any) -> str:
             f"{label(layer)}: dtype {dtype_name!r} is not a data type NumPy understands; pass a dtype such "
             "as 'float16', 'float32' or 'float64'"
         ) from None
-
-
-class _CallContext:
-    training: list[bool | None] = []
-
-
-# Bumped whenever any layer gains a weight or a sub-layer or changes ``trainable``: the training
-# loop reuses its flattened layer list and trainable-weight list while this stays the same.
-_STRUCTURE_VERSION = [0]
-
-
-def structure_version() -> int:
-    """A counter that changes whenever a layer's weights, sub-layers or trainable flag change."""
-    return _STRUCTURE_VERSION[0]
-
-
-def current_training() -> bool | None:
-    """The ``training`` flag of the innermost layer call in progress (None outside any call)."""
-    stack = _CallContext.training
-    return stack[-1] if stack else None
-
-
-@contextlib.contextmanager
-def training_scope(training: bool | None) -> Iterator[None]:
-    """Make ``training`` the default for every layer called inside the block."""
-    _CallContext.training.append(training)
-    try:
-        yield
-    finally:
-        _CallContext.training.pop()
 
 
 def _shape_of(value: Any) -> Any:
@@ -490,7 +474,7 @@ class Layer:
         """
         if type(self).compute_output_shape is not Layer.compute_output_shape and args:
             shapes = self.compute_output_shape(_shape_of(args[0]))
-            return _shapes_to_keras_tensors(shapes, self._dtype, self)
+            return shapes_to_keras_tensors(shapes, self._dtype, label(self))
         first = self._dummy_call(args, kwargs, 2)
         second = self._dummy_call(args, kwargs, 3)
 
@@ -498,7 +482,7 @@ class Layer:
             shape = tuple(x if x == y else None for x, y in zip(a.shape, b.shape))
             return KerasTensor(shape, a.dtype)
 
-        return _zip_structure(merge, first, second)
+        return zip_structure(merge, first, second)
 
     def _dummy_call(self, args: tuple[Any, ...], kwargs: dict[str, Any], size: int) -> Any:
         def concrete(value: Any) -> Any:
@@ -575,7 +559,7 @@ class Layer:
             if isinstance(shape, dict):
                 self.build(**{k: tuple(v) if isinstance(v, list) else v for k, v in shape.items()})
             else:
-                self.build(_tuples(shape))
+                self.build(shape_tuples(shape))
             self._build_shapes = shape
             self.built = True
 
@@ -598,12 +582,6 @@ def collect_losses(layers: Sequence[Layer]) -> list[Tensor]:
     return penalties
 
 
-def _tuples(shape: Any) -> Any:
-    if isinstance(shape, (list, tuple)) and shape and all(isinstance(s, (list, tuple)) for s in shape):
-        return [tuple(s) for s in shape]
-    return tuple(shape) if isinstance(shape, (list, tuple)) else shape
-
-
 def _layers_in(value: Any) -> list[Layer]:
     if isinstance(value, Layer):
         return [value]
@@ -612,27 +590,3 @@ def _layers_in(value: Any) -> list[Layer]:
     if isinstance(value, dict):
         return [item for element in value.values() for item in _layers_in(element)]
     return []
-
-
-def _shapes_to_keras_tensors(shapes: Any, dtype: str, layer: Layer) -> Any:
-    if isinstance(shapes, tuple) and all(d is None or isinstance(d, (int, np.integer)) for d in shapes):
-        return KerasTensor(shapes, dtype)
-    if isinstance(shapes, (list, tuple)):
-        return [_shapes_to_keras_tensors(s, dtype, layer) for s in shapes]
-    if isinstance(shapes, dict):
-        return {k: _shapes_to_keras_tensors(v, dtype, layer) for k, v in shapes.items()}
-    raise TypeError(
-        f"{label(layer)}: compute_output_shape returned {shapes!r}, expected a shape tuple "
-        "(or a list or dict of them)"
-    )
-
-
-def _zip_structure(fn: Any, a: Any, b: Any) -> Any:
-    if isinstance(a, (list, tuple)):
-        items = [_zip_structure(fn, x, y) for x, y in zip(a, b)]
-        return items if isinstance(a, list) else tuple(items)
-    if isinstance(a, dict):
-        return {k: _zip_structure(fn, a[k], b[k]) for k in a}
-    if a is None:
-        return None
-    return fn(a, b)

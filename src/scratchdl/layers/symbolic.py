@@ -90,3 +90,37 @@ def map_structure(fn: Any, structure: Any) -> Any:
 def is_symbolic(structure: Any) -> bool:
     """True when any leaf of ``structure`` is a KerasTensor."""
     return any(isinstance(leaf, KerasTensor) for leaf in flatten(structure))
+
+
+def zip_structure(fn: Any, a: Any, b: Any) -> Any:
+    """``fn(leaf_a, leaf_b)`` for the paired leaves of two same-structured nests (``None`` stays)."""
+    if isinstance(a, (list, tuple)):
+        items = [zip_structure(fn, x, y) for x, y in zip(a, b)]
+        return items if isinstance(a, list) else tuple(items)
+    if isinstance(a, dict):
+        return {k: zip_structure(fn, a[k], b[k]) for k in a}
+    if a is None:
+        return None
+    return fn(a, b)
+
+
+def shape_tuples(shape: Any) -> Any:
+    """A shape (or a list of shapes) given as lists, as tuples (what ``build`` receives)."""
+    if isinstance(shape, (list, tuple)) and shape and all(isinstance(s, (list, tuple)) for s in shape):
+        return [tuple(s) for s in shape]
+    return tuple(shape) if isinstance(shape, (list, tuple)) else shape
+
+
+def shapes_to_keras_tensors(shapes: Any, dtype: str, owner: str) -> Any:
+    """KerasTensors of ``dtype`` for a shape tuple, or a list/dict of them, returned by
+    ``owner``'s ``compute_output_shape`` (``owner`` names the layer in the error)."""
+    if isinstance(shapes, tuple) and all(d is None or isinstance(d, (int, np.integer)) for d in shapes):
+        return KerasTensor(shapes, dtype)
+    if isinstance(shapes, (list, tuple)):
+        return [shapes_to_keras_tensors(s, dtype, owner) for s in shapes]
+    if isinstance(shapes, dict):
+        return {k: shapes_to_keras_tensors(v, dtype, owner) for k, v in shapes.items()}
+    raise TypeError(
+        f"{owner}: compute_output_shape returned {shapes!r}, expected a shape tuple "
+        "(or a list or dict of them)"
+    )

@@ -17,8 +17,8 @@ import numpy as np
 from scratchdl import activations
 from scratchdl._serialization import deserialize_function, serialize_function
 from scratchdl.layers._utils import label
-from scratchdl.layers.layer import Layer, _zip_structure
-from scratchdl.layers.symbolic import KerasTensor, flatten
+from scratchdl.layers.layer import Layer
+from scratchdl.layers.symbolic import KerasTensor, flatten, zip_structure
 
 __all__ = ["Lambda"]
 
@@ -109,7 +109,7 @@ class Lambda(Layer):
             # Run the function on two small dummy batches; sizes that differ become None.
             first = self._dummy_call(args, kwargs, 2)
             second = self._dummy_call(args, kwargs, 3)
-            return _zip_structure(
+            return zip_structure(
                 lambda a, b: KerasTensor(tuple(x if x == y else None for x, y in zip(a.shape, b.shape)),
                                          a.dtype),
                 first, second,
