@@ -66,6 +66,10 @@ def divide_no_nan(numerator: Any, denominator: Any) -> np.ndarray:
     """``numerator / denominator`` with 0 wherever the denominator is 0 (``ops.divide_no_nan``)."""
     numerator = np.asarray(numerator)
     denominator = np.asarray(denominator)
+    if numerator.ndim == 0 and denominator.ndim == 0 and denominator != 0:
+        # The common case (a running mean's total / count, read after every batch), without
+        # the two np.where passes; the same value and dtype.
+        return np.asarray(numerator / denominator)
     safe = np.where(denominator == 0, 1, denominator)
     return np.where(denominator == 0, 0, numerator / safe)
 
@@ -73,6 +77,8 @@ def divide_no_nan(numerator: Any, denominator: Any) -> np.ndarray:
 def broadcast_weight(name: str, sample_weight: np.ndarray, shape: tuple[int, ...],
                      what: str = "y_pred") -> np.ndarray:
     """Broadcast ``sample_weight`` to ``shape`` or raise an error naming the metric and shapes."""
+    if sample_weight.shape == shape:
+        return sample_weight
     try:
         return np.broadcast_to(sample_weight, shape)
     except ValueError:

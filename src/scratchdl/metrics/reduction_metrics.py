@@ -123,9 +123,9 @@ class Mean(Metric):
         """Add the weighted values to ``total`` and their weights (or count) to ``count``."""
         values, sample_weight = reduce_to_samplewise_values(values, sample_weight, np.mean,
                                                             self.dtype, self.name)
-        self.total.assign_add(np.sum(values))
+        self.total.assign_add(values.sum())
         if sample_weight is not None:
-            num_samples: Any = np.sum(sample_weight)
+            num_samples: Any = sample_weight.sum()
         elif values.ndim >= 1:
             num_samples = values.shape[0]
         else:
