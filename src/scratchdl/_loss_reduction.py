@@ -67,15 +67,18 @@ def reduce_values(values: Tensor, sample_weight: Any = None,
     """
     if reduction in (None, "none") or values.shape in ((), (0,)):
         return values
+    if reduction == "sum":
+        return ops.sum(values)
+    if reduction == "mean_with_sample_weight" and sample_weight is not None:
+        divisor = float(np.sum(sample_weight))
+    elif values.size:
+        # sum / size as one op (the same float rounding: NumPy's mean sums the same way).
+        return ops.mean(values)
+    else:
+        divisor = 0.0
+    # divide_no_nan: a zero divisor gives 0 rather than nan.
     loss = ops.sum(values)
-    if reduction in ("sum_over_batch_size", "mean", "mean_with_sample_weight"):
-        if reduction == "mean_with_sample_weight" and sample_weight is not None:
-            divisor = float(np.sum(sample_weight))
-        else:
-            divisor = float(values.size)
-        # divide_no_nan: a zero divisor gives 0 rather than nan.
-        loss = loss / divisor if divisor != 0.0 else loss * 0.0
-    return loss
+    return loss / divisor if divisor != 0.0 else loss * 0.0
 
 
 def _check_weights(values: Any, sample_weight: Any) -> None:
