@@ -293,7 +293,8 @@ class Trainer:
             self._clear_losses()
         else:
             for layer in layers:
-                layer._losses = []
+                if layer._losses:  # most are empty: skip Layer.__setattr__ for those
+                    layer._losses = []
 
     def train_step(self, data: Any) -> dict[str, Any]:
         """One optimization step on one batch ``(x, y, sample_weight)``; returns the logs."""
