@@ -139,3 +139,20 @@ def test_frozen_sequential_has_no_trainable_weights() -> None:
     config = model.get_config()
     assert config["trainable"] is False
     assert sd.Sequential.from_config(config).trainable is False
+
+
+def test_output_names_can_be_assigned_and_key_a_dict_loss() -> None:
+    model = sd.Sequential([sd.Input((3,)), sd.layers.Dense(2, name="dense_out")])
+    assert model.output_names == ["dense_out"]
+    model.output_names = ["scores"]
+    assert model.output_names == ["scores"]
+    model.compile(optimizer="sgd", loss={"scores": "mse"})
+    rng = np.random.default_rng(0)
+    x, y = rng.random((8, 3)), rng.random((8, 2))
+    before = model.evaluate(x, y, verbose=0)
+    model.fit(x, y, epochs=5, verbose=0)
+    assert model.evaluate(x, y, verbose=0) < before
+    with pytest.raises(ValueError, match="one output"):
+        model.output_names = ["a", "b"]
+    model.output_names = None
+    assert model.output_names == ["dense_out"]

@@ -227,12 +227,28 @@ class Sequential(Model):
 
     @property
     def output_names(self) -> list[str] | None:  # type: ignore[override]
-        """The name of the last layer (the output), once the graph exists."""
+        """The output's name: the last layer's once the graph exists, or the names assigned.
+
+        As with Keras, assigning a list of names (one per output) renames the output for
+        ``compile``'s dict-keyed losses and metrics.
+        """
+        assigned = self.__dict__.get("_assigned_output_names")
+        if assigned is not None:
+            return list(assigned)
         return None if self._functional is None else self._functional.output_names
 
     @output_names.setter
     def output_names(self, value: Any) -> None:
-        pass
+        if value is None:
+            self.__dict__["_assigned_output_names"] = None
+            return
+        names = [value] if isinstance(value, str) else list(value)
+        if len(names) != 1 or not all(isinstance(name, str) for name in names):
+            raise ValueError(
+                f"Sequential model '{self.name}': output_names must be one string (a Sequential "
+                f"model has one output), got {value!r}"
+            )
+        self.__dict__["_assigned_output_names"] = names
 
     @property
     def input_dtype(self) -> str:
