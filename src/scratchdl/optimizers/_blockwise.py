@@ -43,14 +43,17 @@ def update_blockwise(kernel: Callable[..., None], constants: Any, gradient: Arra
     arrays. Otherwise the kernel runs on consecutive flat slices of ``block_bytes`` per array
     (``block_bytes=None`` or 0 turns blocking off).
     """
-    size = data.size
-    block = block_bytes // data.itemsize if block_bytes else 0
-    if (block < 1 or size <= block or not isinstance(data, np.ndarray)
+    if (not block_bytes or data.nbytes <= block_bytes or not isinstance(data, np.ndarray)
             or not data.flags.c_contiguous
             or not all(slot is None or slot.flags.c_contiguous for slot in slots)):
-        kernel(constants, gradient, data, *slots,
-               *[np.empty_like(data) for _ in range(temporaries)])
+        if temporaries == 1:  # the usual case, spelled out: this runs for every small weight
+            kernel(constants, gradient, data, *slots, np.empty_like(data))
+        else:
+            kernel(constants, gradient, data, *slots,
+                   *[np.empty_like(data) for _ in range(temporaries)])
         return
+    size = data.size
+    block = max(1, block_bytes // data.itemsize)
     flat_gradient = gradient.reshape(-1)  # a C-ordered copy when the gradient is not contiguous
     flat = [data.reshape(-1)] + [None if slot is None else slot.reshape(-1) for slot in slots]
     temps = [np.empty(block, dtype=data.dtype) for _ in range(temporaries)]
