@@ -19,6 +19,7 @@ from scratchdl.ops._recurrent_kernels import (
     sigmoid,
     tanh,
 )
+from scratchdl.ops._step_product import StepProduct
 
 __all__ = ["GRUSequence", "LSTMSequence", "SimpleRNNSequence"]
 
@@ -33,10 +34,11 @@ class SimpleRNNSequence(Sequence):
 
     def _setup(self, bias: Any) -> None:
         self.buffer = self.xp.empty((self.batch, self.units), dtype=self.dtype)
+        self.recurrent_step = StepProduct(self.recurrent_kernel)
 
     def _step(self, t: int, zx: Any, previous: list[Any], out: list[Any] | None) -> list[Any]:
         a = zx[t]
-        a += project(previous[0], self.recurrent_kernel, self.recurrent_dropout_mask, 1,
+        a += project(previous[0], self.recurrent_step, self.recurrent_dropout_mask, 1,
                       out=self.buffer)
         self.act(a)  # zx[t] now holds the new h (the backward pass needs it)
         if out is not None:
@@ -96,7 +98,7 @@ class LSTMSequence(Sequence):
 
     def _setup(self, bias: Any) -> None:
         xp = self.xp
-        self.forward_recurrent = self._forward_weight(self.recurrent_kernel)
+        self.forward_recurrent = StepProduct(self._forward_weight(self.recurrent_kernel))
         self.buffer = xp.empty((self.batch, 4 * self.units), dtype=self.dtype)
         self.scratch = xp.empty((self.batch, self.units), dtype=self.dtype)
         self.act_c = self._buffer(self.steps, self.batch, self.units)
@@ -211,10 +213,11 @@ class GRUSequence(Sequence):
         self.h_mask = masks[2]
         if self.reset_after:
             self.inner = self._buffer(self.steps, self.batch, 3 * u)
+            self.recurrent_step = StepProduct(self.recurrent_kernel)
         else:
             rm = self.recurrent_dropout_mask
             self.zr_masks = None if rm is None else (rm if rm.shape[0] == 1 else rm[:2])
-            self.kernel_zr = xp.ascontiguousarray(self.recurrent_kernel[:, : 2 * u])
+            self.kernel_zr = StepProduct(xp.ascontiguousarray(self.recurrent_kernel[:, : 2 * u]))
             self.kernel_h = xp.ascontiguousarray(self.recurrent_kernel[:, 2 * u:])
             self.buffer = xp.empty((self.batch, 2 * u), dtype=self.dtype)
             self.reset_h = self._buffer(self.steps, self.batch, u)
@@ -225,7 +228,7 @@ class GRUSequence(Sequence):
         a = zx[t]
         if self.reset_after:
             inner = self.inner[t]
-            project(h, self.recurrent_kernel, self.recurrent_dropout_mask, 3, out=inner)
+            project(h, self.recurrent_step, self.recurrent_dropout_mask, 3, out=inner)
             if self.recurrent_bias is not None:
                 inner += self.recurrent_bias
             a[:, : 2 * u] += inner[:, : 2 * u]
@@ -253,7 +256,7 @@ class GRUSequence(Sequence):
             self.grad_inner = self._buffer(*self.inner.shape)
         else:
             self.kernel_h_t = self.xp.ascontiguousarray(self.kernel_h.T)
-            self.kernel_zr_t = self.xp.ascontiguousarray(self.kernel_zr.T)
+            self.kernel_zr_t = self.xp.ascontiguousarray(self.kernel_zr.weight.T)
 
     def _step_backward(self, t: int, d_new: list[Any]) -> list[Any]:
         xp, u = self.xp, self.units

@@ -31,6 +31,7 @@ import numpy as np
 
 from scratchdl.autograd.function import Function
 from scratchdl.backend import get_array_module
+from scratchdl.ops._step_product import StepProduct
 
 __all__ = ["FUSED_ACTIVATIONS", "Sequence", "gate_masks", "project", "project_input_grad",
            "project_kernel_grad", "sigmoid", "tanh"]
@@ -145,11 +146,16 @@ def project(h: Any, kernel: Any, masks: Any, gates: int, out: Any) -> Any:
     """``out = h @ kernel``; with dropout masks, gate block g uses ``(h * mask_g) @ kernel_g``.
 
     ``h`` is ``(..., size)`` (all leading axes go through one matmul), ``kernel``
-    ``(size, gates*units)``, ``out`` a contiguous ``(..., gates*units)`` buffer.
+    ``(size, gates*units)`` or a :class:`StepProduct` of it (the per-step recurrent product),
+    ``out`` a contiguous ``(..., gates*units)`` buffer.
     """
     xp = get_array_module(h)
+    if isinstance(kernel, StepProduct):
+        if masks is None and h.ndim == 2:  # one step: the hot path
+            return kernel(h, out)
+        kernel = kernel.weight
     if masks is None:
-        if h.ndim == 2:  # one step: the hot path
+        if h.ndim == 2:
             return xp.matmul(h, kernel, out=out)
         xp.matmul(_flat(h), kernel, out=_flat(out))
         return out
