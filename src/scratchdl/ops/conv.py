@@ -173,7 +173,7 @@ class Convolution(Function):
         rows, images = weights.shape[0], planes.shape[1]
         pixels = g.out[0] * g.out[1]  # per image
         step = max(1, CHANNEL_MAJOR_BLOCK_BYTES // (rows * pixels * dtype.itemsize))
-        block = xp.empty((rows, min(step, images) * pixels), dtype=dtype)
+        block = xp.empty(rows * min(step, images) * pixels, dtype=dtype)
         weights = weights.astype(dtype, copy=False)
         if grad is None:
             result = xp.empty((images * pixels, weights.shape[1]), dtype=dtype)
@@ -181,7 +181,7 @@ class Convolution(Function):
             result = xp.zeros(weights.shape, dtype=xp.result_type(dtype, grad.dtype))
         for start in range(0, images, step):
             count = min(step, images - start)
-            cols_t = block[:, :count * pixels]
+            cols_t = block[:rows * count * pixels].reshape(rows, count * pixels)  # contiguous
             cols_t.reshape(windows.shape[:3] + (count,) + g.out)[...] = (
                 windows[:, :, :, start:start + count])
             span = slice(start * pixels, (start + count) * pixels)
