@@ -400,3 +400,26 @@ def test_readme_project_layout_paths_exist():
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
     print(implemented_table(), end="")
+
+
+def test_docstring_examples_run() -> None:
+    """Every ``>>>`` example in the package's docstrings runs and prints what it shows
+    (``# doctest: +SKIP`` marks the few that need files or a network)."""
+    import doctest
+    import io
+    import pkgutil
+
+    import scratchdl
+
+    finder = doctest.DocTestFinder()
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    report = io.StringIO()
+    examples = 0
+    for info in pkgutil.walk_packages(scratchdl.__path__, "scratchdl."):
+        if info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        for test in finder.find(module, module.__name__):
+            examples += runner.run(test, out=report.write).attempted
+    assert examples > 300, f"only {examples} docstring examples found"
+    assert runner.failures == 0, report.getvalue()

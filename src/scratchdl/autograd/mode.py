@@ -24,8 +24,12 @@ def set_grad_enabled(enabled: bool) -> None:
 def no_grad() -> Iterator[None]:
     """Run the block without recording the graph: outputs do not require grad and save no state.
 
+    >>> from scratchdl import Tensor
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
     >>> with no_grad():
-    ...     y = x * 2   # y.requires_grad is False
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
     """
     previous = _GradMode.enabled
     _GradMode.enabled = False

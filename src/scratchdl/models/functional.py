@@ -59,9 +59,11 @@ class Functional(Model):
         name: the model's name.
         trainable: whether the model's weights are trained.
 
+    >>> from scratchdl import Input, layers
     >>> x = Input(shape=(4,))
-    >>> y = Dense(2)(x)            # doctest: +SKIP
-    >>> model = Model(x, y)        # a Functional model
+    >>> model = Functional(x, layers.Dense(2)(x))
+    >>> model.output_shape
+    (None, 2)
     """
 
     def __init__(self, inputs: Any, outputs: Any, name: str | None = None,

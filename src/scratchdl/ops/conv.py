@@ -353,6 +353,8 @@ def conv1d(
     of padding on the right), ``'causal'`` (``(kw - 1) * d`` zeros on the left, so output ``j``
     sees inputs up to ``j * s`` only) or explicit ``(left, right)``.
 
+    >>> import numpy as np
+
     >>> x = Tensor(np.ones((1, 5, 2), dtype=np.float32))
     >>> conv1d(x, Tensor(np.ones((3, 2, 4), dtype=np.float32))).shape
     (1, 3, 4)
@@ -377,6 +379,8 @@ def conv2d(
     / sh) + 1``, likewise the width. ``padding`` is ``'valid'``, ``'same'`` (TensorFlow's: output
     ``ceil(H / sh)``, total padding ``max((ceil(H / sh) - 1) * sh + (kh - 1) * dh + 1 - H, 0)``,
     the odd pixel at the bottom/right) or explicit ``((top, bottom), (left, right))``.
+
+    >>> import numpy as np
 
     >>> x = Tensor(np.ones((2, 5, 5, 3), dtype=np.float32))
     >>> conv2d(x, Tensor(np.ones((3, 3, 3, 8), dtype=np.float32)), strides=2, padding="same").shape
@@ -421,6 +425,8 @@ def depthwise_conv1d(
     ``depthwise_kernel[:, c, m]``, so the output has ``C_in * depth_multiplier`` channels. Sizes
     and padding as ``conv1d``.
 
+    >>> import numpy as np
+
     >>> x = Tensor(np.ones((1, 6, 3), dtype=np.float32))
     >>> depthwise_conv1d(x, Tensor(np.ones((3, 3, 2), dtype=np.float32))).shape
     (1, 4, 6)
@@ -442,6 +448,8 @@ def depthwise_conv2d(
 
     (``M`` = depth_multiplier); it is ``conv2d`` with ``groups = C_in``. Sizes and padding as
     ``conv2d``.
+
+    >>> import numpy as np
 
     >>> x = Tensor(np.ones((1, 5, 5, 3), dtype=np.float32))
     >>> depthwise_conv2d(x, Tensor(np.ones((3, 3, 3, 2), dtype=np.float32))).shape

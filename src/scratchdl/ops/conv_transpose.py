@@ -202,6 +202,8 @@ def conv1d_transpose(
     the result is ``full`` cropped to the width ``conv_transpose_output_size`` gives (``W * s``
     for ``'same'`` without ``output_padding``, ``(W - 1) * s + max(k_eff, s)`` for ``'valid'``).
 
+    >>> import numpy as np
+
     >>> x = Tensor(np.ones((1, 4, 3), dtype=np.float32))
     >>> conv1d_transpose(x, Tensor(np.ones((3, 2, 3), dtype=np.float32)), strides=2).shape
     (1, 9, 2)
@@ -226,6 +228,8 @@ def conv2d_transpose(
     ``'same'``, ``(H - 1) * sh + max(k_eff, sh)`` for ``'valid'``, and with ``output_padding``
     ``(H - 1) * sh + k_eff + p`` ('valid') or ``(H - 1) * sh + k_eff % 2 + p`` ('same'), where
     ``k_eff = (kh - 1) * dh + 1``.
+
+    >>> import numpy as np
 
     >>> x = Tensor(np.ones((1, 3, 3, 4), dtype=np.float32))
     >>> conv2d_transpose(x, Tensor(np.ones((3, 3, 8, 4), dtype=np.float32)), 2, "same").shape

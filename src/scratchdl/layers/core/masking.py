@@ -22,7 +22,7 @@ class Masking(Layer):
     >>> import numpy as np
     >>> y = Masking()(np.array([[[1.0], [0.0]]], dtype="float32"))
     >>> y._keras_mask
-    Tensor([[ True, False]])
+    Tensor([[ True, False]], dtype=bool)
     """
 
     def __init__(self, mask_value: float = 0.0, **kwargs: Any) -> None:
