@@ -14,7 +14,8 @@ MATMUL_SHAPES = [
     ((3, 4), (4,)),  # 2-D x 1-D
     ((4,), (4,)),  # inner product
     ((2, 1, 3, 4), (5, 4, 2)),  # batch broadcasting
-    ((2, 3, 4), (4, 5)),  # Dense on sequences: batch folded into the rows of dy
+    ((2, 3, 4), (4, 5)),  # Dense on sequences: batch folded into the rows (forward, dx, dy)
+    ((2, 3, 2, 4), (4, 5)),  # the same with two leading axes
     ((3, 4), (2, 4, 5)),  # 2-D x batch: dx summed inside the product
     ((4,), (2, 4, 3)),  # 1-D x batch
     ((2, 3, 4), (4,)),  # batch x 1-D

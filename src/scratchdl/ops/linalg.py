@@ -42,12 +42,24 @@ def _matmul_error(xs: tuple[int, ...], ys: tuple[int, ...]) -> ValueError:
     )
 
 
+def _stacked_times_matrix(xp: Any, a: Any, b: Any) -> Any:
+    """``a @ b`` for ``a`` ``(..., n, k)`` and a matrix ``b`` ``(k, m)``.
+
+    A C-contiguous ``a`` is folded into the rows of ONE ``(rows, k) @ (k, m)`` product (a
+    Dense layer on sequences); ``matmul`` would call BLAS once per leading index (measured
+    1.2-1.5x slower for (32, 64, 256) @ (256, 65)). Anything else goes to ``matmul`` as is.
+    """
+    if a.ndim > 2 and b.ndim == 2 and a.flags.c_contiguous and a.shape[-1] == b.shape[0]:
+        return xp.matmul(a.reshape(-1, a.shape[-1]), b).reshape(*a.shape[:-1], b.shape[1])
+    return xp.matmul(a, b)
+
+
 class MatMul(Function):
     """x @ y with NumPy's rules (1-D operands promoted, batch dimensions broadcast)."""
 
     def forward(self, x: Any, y: Any) -> Any:
         try:
-            out = get_array_module(x, y).matmul(x, y)
+            out = _stacked_times_matrix(get_array_module(x, y), x, y)
         except ValueError:
             raise _matmul_error(shape_of(x), shape_of(y)) from None
         self.save_for_backward(x, y)
@@ -73,7 +85,7 @@ class MatMul(Function):
                 batch = list(range(y2.ndim - 2)) + [y2.ndim - 1]
                 grad_x = xp.tensordot(grad2, y2, axes=(batch, batch))
             else:
-                grad_x = grad2 @ _swap(y2)
+                grad_x = _stacked_times_matrix(xp, grad2, _swap(y2))
             if x.ndim == 1:
                 grad_x = grad_x[..., 0, :]
         if need_y:
