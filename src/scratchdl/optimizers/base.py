@@ -67,7 +67,9 @@ class Optimizer(GradientTransformsMixin, OptimizerStateMixin):
 
     A subclass implements ``build(variables)`` (call ``super().build(variables)`` first, then
     create its slots with ``add_optimizer_variables``), ``update_step(gradient, variable,
-    learning_rate)`` (update ``variable.data`` and the slots in place) and ``get_config``.
+    learning_rate)`` (update ``variable.data`` and the slots in place) and ``get_config``. The
+    built-in optimizers write their elementwise rule once, as a kernel that
+    ``_update_blockwise`` runs in cache-sized blocks of big weights (``_blockwise.py``).
 
     Args:
         learning_rate: a float, a ``LearningRateSchedule`` (called with ``iterations``) or a
