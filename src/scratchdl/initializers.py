@@ -391,7 +391,7 @@ class Orthogonal(RandomInitializer):
         q = q * np.sign(np.diag(r))
         if num_rows < num_cols:
             q = q.T
-        return (self.gain * q.reshape(shape)).astype(_dtype(dtype))
+        return np.ascontiguousarray(self.gain * q.reshape(shape), dtype=_dtype(dtype))
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "gain": self.gain}

@@ -395,6 +395,10 @@ class Parameter(Tensor):
             dtype = backend.floatx()
         trainable = bool(trainable if requires_grad is None else requires_grad)
         super().__init__(data, requires_grad=trainable, dtype=dtype, name=name)
+        if not self.data.flags.c_contiguous:
+            # A weight is C-ordered, as its gradients and optimizer slots are: elementwise updates
+            # that mix a Fortran-ordered weight with C-ordered arrays run many times slower.
+            self.data = backend.get_array_module(self.data).ascontiguousarray(self.data)
         self._trainable = trainable
         self.regularizer: Any = None
         self.constraint: Any = None
@@ -424,7 +428,7 @@ class Parameter(Tensor):
                 f"{label}: cannot assign a value of shape {array.shape} to a parameter of shape "
                 f"{self.shape}"
             )
-        self.data = array.astype(self.dtype, copy=True)  # never alias the caller's array
+        self.data = array.astype(self.dtype, order="C", copy=True)  # never alias the caller's array
 
     def assign_add(self, value: Any) -> None:
         """Add ``value`` to the parameter in place."""
