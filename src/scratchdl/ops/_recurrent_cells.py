@@ -256,7 +256,7 @@ class GRUSequence(Sequence):
             self.grad_inner = self._buffer(*self.inner.shape)
         else:
             self.kernel_h_t = self.xp.ascontiguousarray(self.kernel_h.T)
-            self.kernel_zr_t = self.xp.ascontiguousarray(self.kernel_zr.weight.T)
+            self.kernel_zr_t = StepProduct(self.xp.ascontiguousarray(self.kernel_zr.weight.T))
 
     def _step_backward(self, t: int, d_new: list[Any]) -> list[Any]:
         xp, u = self.xp, self.units

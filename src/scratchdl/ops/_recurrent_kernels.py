@@ -171,9 +171,14 @@ def project(h: Any, kernel: Any, masks: Any, gates: int, out: Any) -> Any:
 
 
 def project_input_grad(grad: Any, kernel_t: Any, masks: Any, gates: int) -> Any:
-    """The gradient of ``project`` with respect to ``h`` (``kernel_t`` is ``kernel.T``)."""
+    """The gradient of ``project`` with respect to ``h`` (``kernel_t`` is ``kernel.T``, or a
+    :class:`StepProduct` of it)."""
     xp = get_array_module(grad)
-    if masks is None and grad.ndim == 2:  # one step: the hot path
+    if isinstance(kernel_t, StepProduct):
+        if masks is None and grad.ndim == 2:  # one step: the hot path
+            return kernel_t(grad)
+        kernel_t = kernel_t.weight
+    if masks is None and grad.ndim == 2:
         return xp.matmul(grad, kernel_t)
     shape = (*grad.shape[:-1], kernel_t.shape[1])
     if masks is None:
@@ -403,7 +408,7 @@ class Sequence(Function):
         # cell whose step t no longer needs zx[t] once it has written grad_zx[t] shares the buffer.
         self.grad_zx = self.zx if self.overwrites_gates else self._buffer(*self.zx.shape)
         # contiguous transposes: every step multiplies by recurrent_kernel.T
-        self.recurrent_kernel_t = xp.ascontiguousarray(self.recurrent_kernel.T)
+        self.recurrent_kernel_t = StepProduct(xp.ascontiguousarray(self.recurrent_kernel.T))
         self._prepare_backward()
         carried_output = None  # gradient reaching output t through masked steps after it
         for t in range(steps - 1, -1, -1):
