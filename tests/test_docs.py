@@ -397,11 +397,6 @@ def test_readme_project_layout_paths_exist():
     assert not missing, f"README.md's Project layout lists paths that do not exist: {missing}"
 
 
-if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
-    print(implemented_table(), end="")
-
-
 def test_docstring_examples_run() -> None:
     """Every ``>>>`` example in the package's docstrings runs and prints what it shows
     (``# doctest: +SKIP`` marks the few that need files or a network)."""
@@ -423,3 +418,8 @@ def test_docstring_examples_run() -> None:
             examples += runner.run(test, out=report.write).attempted
     assert examples > 300, f"only {examples} docstring examples found"
     assert runner.failures == 0, report.getvalue()
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    print(implemented_table(), end="")

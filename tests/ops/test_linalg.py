@@ -34,6 +34,20 @@ MATMUL_CASES = [
 ]
 
 
+def _torch_linear(x, kernel, bias=None):
+    return torch.nn.functional.linear(x, kernel.T, bias)
+
+
+LINEAR_CASES = [
+    OpCase(f"linear{x}{k}{'_bias' if bias else ''}",
+           (lambda x, k, b: ops.linear(x, k, b)) if bias else (lambda x, k: ops.linear(x, k)),
+           [Arg(x), Arg(k)] + ([Arg((k[1],))] if bias else []),
+           numpy_fn=(lambda x, k, b: x @ k + b) if bias else (lambda x, k: x @ k),
+           torch_fn=_torch_linear)
+    for x, k in [((4, 3), (3, 5)), ((2, 3, 4), (4, 6)), ((2, 1, 3, 4), (4, 2)), ((3,), (3, 2))]
+    for bias in (True, False)
+]
+
 def _einsum_case(name, subscripts, shapes):
     return OpCase(
         f"einsum_{name}", lambda *xs: ops.einsum(subscripts, *xs), [Arg(s) for s in shapes],
@@ -149,6 +163,7 @@ NORM_CASES = [
 ]
 
 test_matmul = op_tests(MATMUL_CASES)
+test_linear = op_tests(LINEAR_CASES)
 test_einsum = op_tests(EINSUM_CASES)
 test_tensordot_outer = op_tests(TENSORDOT_CASES)
 test_dot = op_tests(DOT_CASES)
@@ -274,3 +289,30 @@ def test_norm_errors():
         ops.norm(x, axis=3)
     with pytest.raises(ValueError, match="norm: repeated axis"):
         ops.norm(x, axis=(1, -2))
+
+
+def test_linear_equals_matmul_plus_bias_and_adds_in_place() -> None:
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.standard_normal((5, 7, 3)).astype(np.float32), requires_grad=True)
+    kernel = Tensor(rng.standard_normal((3, 4)).astype(np.float32), requires_grad=True)
+    bias = Tensor(rng.standard_normal(4).astype(np.float32), requires_grad=True)
+    upstream = rng.standard_normal((5, 7, 4)).astype(np.float32)
+    grads = []
+    for fn in (lambda: ops.linear(x, kernel, bias), lambda: ops.matmul(x, kernel) + bias):
+        out = fn()
+        assert out.dtype == np.float32
+        (out * Tensor(upstream)).sum().backward()
+        grads.append([out.numpy(), x.grad, kernel.grad, bias.grad])
+        x.grad = kernel.grad = bias.grad = None
+    for fused, plain in zip(*grads):
+        np.testing.assert_allclose(fused, plain, rtol=1e-6, atol=1e-6)
+    # a float64 bias promotes the output, as matmul + bias would
+    promoted = ops.linear(x, kernel, Tensor(np.zeros(4)))
+    assert promoted.dtype == np.float64
+
+
+def test_linear_errors_name_the_op_and_shapes() -> None:
+    with pytest.raises(ValueError, match=r"^linear: shapes \(2, 3\) and \(4, 5\) are incompatible"):
+        ops.linear(Tensor(np.zeros((2, 3))), Tensor(np.zeros((4, 5))))
+    with pytest.raises(ValueError, match=r"linear: expected x \(\.\.\., in\) and a 2-D kernel"):
+        ops.linear(Tensor(np.zeros((2, 3))), Tensor(np.zeros((2, 3, 4))))

@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 
 from scratchdl.autograd.function import Function
-from scratchdl.autograd.tensor import Tensor
+from scratchdl.autograd.tensor import Tensor, as_tensor
 from scratchdl.backend import as_array, get_array_module
 from scratchdl.ops._helpers import normalize_axis, shape_of
 
-__all__ = ["matmul", "einsum", "tensordot", "outer", "dot", "norm"]
+__all__ = ["matmul", "linear", "einsum", "tensordot", "outer", "dot", "norm"]
 
 
 def _swap(a: Any) -> Any:
@@ -98,6 +98,47 @@ class MatMul(Function):
             if y.ndim == 1:
                 grad_y = grad_y[..., 0]
         return grad_x, grad_y
+
+
+class Linear(Function):
+    """``x @ kernel + bias`` as one op (a Dense layer's affine map).
+
+    The bias is added in place into the product's fresh output, so the layer makes one output
+    array and one graph node instead of two of each; the bias gradient is the output gradient,
+    which the engine sums over the leading axes (``sum_to``: one matrix-vector product).
+    """
+
+    def __init__(self, has_bias: bool) -> None:
+        self.has_bias = has_bias
+
+    def forward(self, x: Any, kernel: Any, bias: Any = None) -> Any:
+        xp = get_array_module(x, kernel, bias)
+        try:
+            out = _stacked_times_matrix(xp, x, kernel)
+        except ValueError:
+            message = str(_matmul_error(shape_of(x), shape_of(kernel)))
+            raise ValueError(message.replace("matmul:", "linear:", 1)) from None
+        if self.has_bias:
+            if (xp.result_type(out, bias) == out.dtype and getattr(bias, "ndim", 0) == 1
+                    and bias.shape[0] == out.shape[-1]):
+                out += bias
+            else:  # a promoting dtype, or a bias that is not a vector along the last axis
+                out = out + bias
+        self.save_for_backward(x, kernel)
+        return out
+
+    def backward(self, grad: Any) -> tuple[Any, ...]:
+        x, kernel = self.saved
+        xp = get_array_module(grad)
+        need = self.needs_input_grad
+        grad_x = _stacked_times_matrix(xp, grad, kernel.T) if need[0] else None
+        grad_kernel = None
+        if need[1]:
+            k, m = x.shape[-1], grad.shape[-1]
+            grad_kernel = x.reshape(-1, k).T @ grad.reshape(-1, m)
+        if not self.has_bias:
+            return grad_x, grad_kernel
+        return grad_x, grad_kernel, (grad if need[2] else None)
 
 
 # --------------------------------------------------------------------------- einsum
@@ -432,6 +473,28 @@ def matmul(x: Any, y: Any) -> Tensor:
     Tensor([[11.]])
     """
     return MatMul()(x, y)
+
+
+def linear(x: Any, kernel: Any, bias: Any = None) -> Tensor:
+    """``x @ kernel + bias``: what a ``Dense`` layer computes before its activation, fused.
+
+    ``x`` is ``(..., in)``, ``kernel`` ``(in, out)`` (Keras's layout) and ``bias`` ``(out,)`` or
+    None. The same value and gradients as ``matmul(x, kernel) + bias``, with one output array
+    and one graph node: ``dx = dz @ kernel^T``, ``dkernel = x^T @ dz`` (leading axes folded into
+    the rows), ``dbias = dz`` summed over the leading axes.
+
+    >>> linear(Tensor([[1.0, 2.0]]), Tensor([[3.0], [4.0]]), Tensor([0.5]))
+    Tensor([[11.5]])
+    """
+    x, kernel = as_tensor(x), as_tensor(kernel)
+    if x.ndim < 1 or kernel.ndim != 2:
+        raise ValueError(
+            f"linear: expected x (..., in) and a 2-D kernel (in, out), got shapes {tuple(x.shape)} "
+            f"and {tuple(kernel.shape)}"
+        )
+    if bias is None:
+        return Linear(False)(x, kernel)
+    return Linear(True)(x, kernel, bias)
 
 
 def einsum(subscripts: str, *operands: Any) -> Tensor:

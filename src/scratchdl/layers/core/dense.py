@@ -85,10 +85,7 @@ class Dense(Layer):
     def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:
         """``activation(inputs @ kernel + bias)``."""
         self._check_input(inputs.shape)
-        outputs = ops.matmul(inputs, self.kernel)
-        if self.bias is not None:
-            outputs = outputs + self.bias
-        return self.activation(outputs)
+        return self.activation(ops.linear(inputs, self.kernel, self.bias))
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
         """The input shape with the last axis replaced by ``units``."""
