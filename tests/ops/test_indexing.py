@@ -262,3 +262,20 @@ def test_take_along_axis_errors():
         ops.take_along_axis(x, np.array([0, 1]), axis=1)
     with pytest.raises(IndexError, match=r"take_along_axis: .*out of bounds.*tensor of shape \(3, 4\)"):
         ops.take_along_axis(x, np.array([[0], [9], [1]]), axis=1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("vocab, tokens", [(5, 300), (65, 2048), (1000, 400)])
+def test_take_rows_gradient_sorted_scatter_equals_add_at(dtype, vocab, tokens) -> None:
+    """take along axis 0 (an embedding lookup) scatters its gradient rows by sorting the indices
+    once there are many rows; the result equals np.add.at's, negative indices included."""
+    rng = np.random.default_rng(0)
+    weights = Tensor(rng.standard_normal((vocab, 3, 4)).astype(dtype), requires_grad=True)
+    indices = rng.integers(-vocab, vocab, (tokens // 4, 4))
+    upstream = rng.standard_normal((tokens // 4, 4, 3, 4)).astype(dtype)
+    (ops.take(weights, indices, axis=0) * Tensor(upstream)).sum().backward()
+    expected = np.zeros((vocab, 3, 4), dtype=dtype)
+    np.add.at(expected, indices.reshape(-1) % vocab, upstream.reshape(-1, 3, 4))
+    assert weights.grad.dtype == dtype
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12  # the sums' rounding order may differ
+    np.testing.assert_allclose(weights.grad, expected, rtol=tolerance, atol=tolerance)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from scratchdl.autograd.function import Function
 from scratchdl.autograd.tensor import Tensor
 from scratchdl.backend import as_array, floatx, get_array_module, is_floating
@@ -65,6 +67,25 @@ def _convert_index(index: Any) -> tuple[tuple[Any, ...], bool]:
 def _scatter_add(xp: Any, target: Any, index: Any, values: Any) -> None:
     """``target[index] += values`` with every repeated position counted (unbuffered)."""
     xp.add.at(target, index, values)
+
+
+# Scatter-adding rows (an embedding's gradient: one row per token) by sorting the indices and
+# summing each index's run of rows with one ``add.reduceat`` is ~4x faster than ``add.at`` for
+# 2048 rows of 64 into 65 (0.26 vs 1.06 ms) and no slower into 10,000 (the same sums, up to
+# float rounding). Below this many rows ``add.at`` is as fast.
+SORTED_SCATTER_MIN_ROWS = 256
+
+
+def _scatter_add_rows(xp: Any, target: Any, index: Any, rows: Any) -> None:
+    """``target[index[i]] += rows[i]`` for a 1-D integer ``index`` and ``rows`` ``(n, ...)``."""
+    if xp is not np or index.shape[0] < SORTED_SCATTER_MIN_ROWS or rows.ndim < 2:
+        _scatter_add(xp, target, index, rows)
+        return
+    index = np.where(index < 0, index + target.shape[0], index)  # take's negative indices
+    order = np.argsort(index, kind="stable")
+    ordered = index[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    target[ordered[starts]] += np.add.reduceat(rows[order], starts, axis=0)
 
 
 # --------------------------------------------------------------------------- functions
@@ -122,7 +143,7 @@ class Take(Function):
         moved = xp.moveaxis(grad, tuple(range(axis, axis + k)), tuple(range(k)))
         rest = moved.shape[k:]
         result = xp.zeros((self.input_shape[axis],) + rest, dtype=grad.dtype)
-        _scatter_add(xp, result, indices, moved.reshape((indices.size,) + rest))
+        _scatter_add_rows(xp, result, indices, moved.reshape((indices.size,) + rest))
         return xp.moveaxis(result, 0, axis)
 
 
