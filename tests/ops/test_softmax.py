@@ -113,3 +113,59 @@ def test_axis_errors_name_the_op():
         ops.softmax(Tensor(np.zeros((2, 3))), axis=(0, 1))
     with pytest.raises(ValueError, match=r"log_softmax: expected a tensor with at least 1 dimension"):
         ops.log_softmax(Tensor(np.float64(1.0)))
+
+
+# ------------------------------------------------- last-axis reductions (ops/softmax.py helpers)
+def _reduction_inputs():
+    """(name, array, axis): short and long rows around the transposed-max threshold, N-D,
+    transposed, sliced and broadcast views, NaN and infinities, float16 and empty arrays."""
+    rng = np.random.default_rng(7)
+    wide = rng.standard_normal((9, 16)) * 4
+    special = rng.standard_normal((6, 5))
+    special[0, 1], special[1, :] = np.nan, -np.inf
+    special[2, 3], special[3, 0] = np.inf, -np.inf
+    return [
+        ("128x10", rng.standard_normal((128, 10)), -1),
+        ("5x32", rng.standard_normal((5, 32)), 1),
+        ("5x33", rng.standard_normal((5, 33)), -1),
+        ("4x1000", rng.standard_normal((4, 1000)), -1),
+        ("one class", rng.standard_normal((6, 1)), -1),
+        ("3d", rng.standard_normal((2, 3, 7)), 2),
+        ("3d axis1", rng.standard_normal((2, 3, 7)), 1),
+        ("1d", rng.standard_normal(7), 0),
+        ("transposed", wide.T, -1),
+        ("sliced", wide[::2, 1::3], -1),
+        ("broadcast", np.broadcast_to(rng.standard_normal((1, 6)), (5, 6)), -1),
+        ("nan and inf", special, -1),
+        ("float16", rng.standard_normal((8, 5)).astype(np.float16), -1),
+        ("empty rows", np.zeros((0, 4)), -1),
+    ]
+
+
+@pytest.mark.parametrize("name, x, axis", _reduction_inputs(), ids=[c[0] for c in _reduction_inputs()])
+@pytest.mark.parametrize("dtype", [None, np.float32])
+def test_row_max_and_row_sum_equal_the_plain_reductions(name, x, axis, dtype):
+    """The transposed-copy maximum and the BLAS row sum against ``max``/``sum(keepdims=True)``,
+    and the log-softmax built on them against the plain formula."""
+    from scratchdl.ops.softmax import _row_max, _row_sum, stable_log_softmax
+
+    if dtype is not None and x.dtype != np.float16:
+        x = x.astype(dtype, copy=False)
+    tolerance = {np.dtype(np.float16): 2e-3, np.dtype(np.float32): 2e-6}.get(x.dtype, 1e-13)
+    with np.errstate(all="ignore"):
+        peak = _row_max(x, axis % x.ndim)
+        np.testing.assert_array_equal(peak, x.max(axis=axis, keepdims=True))  # exact, NaN included
+        assert peak.dtype == x.dtype
+        total = _row_sum(x, axis % x.ndim)
+        np.testing.assert_allclose(total, x.sum(axis=axis, keepdims=True), rtol=tolerance, atol=tolerance)
+        assert total.dtype == x.dtype and total.shape == peak.shape
+        log_probs = stable_log_softmax(x, axis % x.ndim)
+        assert log_probs.dtype == x.dtype
+        np.testing.assert_allclose(log_probs, np_log_softmax(x, axis), rtol=tolerance, atol=tolerance)
+
+
+def test_row_max_keeps_the_error_for_rows_without_classes():
+    from scratchdl.ops.softmax import _row_max
+
+    with pytest.raises(ValueError, match="zero-size array"):
+        _row_max(np.zeros((3, 0)), 1)

@@ -5,6 +5,12 @@ any constant ``c``, and with ``c = max(x)`` the largest exponent is ``exp(0) = 1
 overflows even for logits of +-1000. Their gradients are written by hand (one expression each)
 instead of being chained through exp, sum and divide, which would be slower and, for log-softmax,
 lose precision.
+
+NumPy reduces a short last axis slowly: ``x.max(axis=-1)`` on 128 x 10 logits runs its inner loop
+once per row of 10 and takes ~10 us, as long as the rest of the log-softmax together. The row
+maximum and the row sum therefore have last-axis forms (``_row_max``, ``_row_sum``) that do the
+same reduction as one vectorized pass; ``tests/ops/test_softmax.py`` checks them against the
+plain reductions.
 """
 
 from __future__ import annotations
@@ -31,19 +37,49 @@ def _single_axis(axis: Any, ndim: int, op: str) -> int:
 
 def _as_float(x: Any) -> Any:
     """Integer and bool inputs are computed in the default float dtype, as Keras does."""
-    if backend.is_floating(x.dtype):
+    if x.dtype.kind == "f":  # backend.is_floating, without np.issubdtype's ~1.5 us per call
         return x
     return x.astype(backend.floatx())
 
 
+# Up to this many classes the transposed copy in ``_row_max`` pays (measured on 32 to 2048 rows:
+# 128 x 10 takes 2.4 us instead of 10.6 us; from ~64 classes on the copy costs more than it saves).
+_SHORT_ROW = 32
+
+
+def _row_max(x: Any, axis: int) -> Any:
+    """``x.max(axis=axis, keepdims=True)``; a short last axis is reduced on a transposed copy.
+
+    On the (classes, rows) copy the maximum runs over the first axis: one elementwise maximum of
+    whole rows per class instead of one tiny inner loop per row. NaN propagates as in ``max``.
+    """
+    if axis == x.ndim - 1 and x.ndim >= 2 and 0 < x.shape[-1] <= _SHORT_ROW:
+        xp = get_array_module(x)
+        columns = xp.ascontiguousarray(x.reshape(-1, x.shape[-1]).T)
+        return columns.max(axis=0).reshape(x.shape[:-1] + (1,))
+    return x.max(axis=axis, keepdims=True)
+
+
+def _row_sum(x: Any, axis: int) -> Any:
+    """``x.sum(axis=axis, keepdims=True)``; over the last axis it is one BLAS product with ones.
+
+    ``x @ ones`` is 3x (128 x 10) to 5x (2048 x 65) faster than ``sum(axis=-1)``, and equal to
+    float rounding (as ``sum_leading`` in ``autograd/engine.py``).
+    """
+    if axis == x.ndim - 1 and x.ndim >= 2 and x.dtype.char in "fd":  # BLAS's float types
+        xp = get_array_module(x)
+        return (x @ xp.ones(x.shape[-1], dtype=x.dtype))[..., None]
+    return x.sum(axis=axis, keepdims=True)
+
+
 def stable_log_softmax(x: Any, axis: int) -> Any:
-    """``log(softmax(x))`` on a raw array: ``(x - max) - log(sum(exp(x - max)))``.
+    """``log(softmax(x))`` on a raw float array: ``(x - max) - log(sum(exp(x - max)))``.
 
     Shared with the fused cross-entropy in ``ops/loss.py``.
     """
     xp = get_array_module(x)
-    shifted = x - x.max(axis=axis, keepdims=True)
-    return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+    shifted = x - _row_max(x, axis)
+    return shifted - xp.log(_row_sum(xp.exp(shifted), axis))
 
 
 class Softmax(Function):
@@ -59,15 +95,15 @@ class Softmax(Function):
             y = x.copy()
         else:
             xp = get_array_module(x)
-            exps = xp.exp(x - x.max(axis=self.axis, keepdims=True))
-            y = exps / exps.sum(axis=self.axis, keepdims=True)
+            exps = xp.exp(x - _row_max(x, self.axis))
+            y = exps / _row_sum(exps, self.axis)
         self.save_for_backward(y)
         return y
 
     def backward(self, grad: Any) -> Any:
         (y,) = self.saved
         # The Jacobian is diag(y) - y y^T, so J^T g = y * (g - <g, y>).
-        return y * (grad - (grad * y).sum(axis=self.axis, keepdims=True))
+        return y * (grad - _row_sum(grad * y, self.axis))
 
 
 class LogSoftmax(Function):
@@ -86,7 +122,7 @@ class LogSoftmax(Function):
     def backward(self, grad: Any) -> Any:
         (out,) = self.saved
         # d log_softmax_i / d x_j = delta_ij - softmax_j, so J^T g = g - softmax * sum(g).
-        return grad - get_array_module(out).exp(out) * grad.sum(axis=self.axis, keepdims=True)
+        return grad - get_array_module(out).exp(out) * _row_sum(grad, self.axis)
 
 
 def softmax(x: Any, axis: int = -1) -> Tensor:
