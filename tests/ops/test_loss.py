@@ -342,6 +342,82 @@ def test_softmax_ce_index_fast_path_equals_the_one_hot_path(shape, axis, dtype):
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=tolerance, atol=tolerance)
 
 
+def _take_along_reference(logits, indices, axis, weights):
+    """The class-index loss and gradient written with take_along_axis, in float64."""
+    logits = logits.astype(np.float64)
+    shifted = logits - logits.max(axis=axis, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    picked = np.expand_dims(indices, axis)
+    loss = -np.take_along_axis(log_probs, picked, axis=axis).squeeze(axis)
+    grad = np.exp(log_probs)
+    np.put_along_axis(grad, picked, np.take_along_axis(grad, picked, axis=axis) - 1, axis=axis)
+    return loss, grad * np.expand_dims(weights, axis)
+
+
+def _layouts():
+    """(name, logits, axis): contiguous, transposed, sliced and N-D logits, and empty batches."""
+    rng = np.random.default_rng(5)
+    wide = rng.standard_normal((9, 16)) * 4
+    return [
+        ("2d", rng.standard_normal((128, 10)) * 4, -1),
+        ("many classes", rng.standard_normal((6, 40)) * 4, -1),
+        ("1d", rng.standard_normal(7) * 4, 0),
+        ("transposed", wide.T, -1),                      # F-ordered
+        ("transposed axis0", wide.T, 0),
+        ("sliced", wide[::2, 1::3], -1),                 # strided view
+        ("3d last", rng.standard_normal((4, 5, 6)) * 4, -1),
+        ("3d middle", rng.standard_normal((4, 5, 6)) * 4, 1),
+        ("4d first", rng.standard_normal((3, 2, 4, 5)) * 4, 0),
+        ("4d moved", np.moveaxis(rng.standard_normal((3, 2, 4, 5)) * 4, 0, 2), 2),
+        ("empty batch", np.zeros((0, 5)), -1),
+        ("empty inner", np.zeros((3, 4, 0)), 1),
+    ]
+
+
+@pytest.mark.parametrize("name, logits_np, axis", _layouts(), ids=[c[0] for c in _layouts()])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("index_dtype", ["int64", "int32", "uint8"])
+def test_softmax_ce_flat_index_path_on_any_layout(name, logits_np, axis, dtype, index_dtype):
+    """The index path (flat positions in C-contiguous log-probabilities) on every layout equals
+    the dense one-hot path and a take_along_axis reference, in the logits' dtype."""
+    rng = np.random.default_rng(6)
+    logits_np = logits_np.astype(dtype, copy=False)  # keeps the transposed/sliced layouts
+    classes = logits_np.shape[axis]
+    indices = rng.integers(0, classes, np.delete(np.array(logits_np.shape), axis % logits_np.ndim))
+    indices = indices.astype(index_dtype)
+    one_hot = np.moveaxis(np.eye(classes, dtype=dtype)[indices], -1, axis)
+    weights = rng.standard_normal(indices.shape).astype(dtype)
+    results = []
+    for targets in (indices, one_hot):
+        logits = Tensor(logits_np, requires_grad=True)
+        loss = ops.softmax_cross_entropy(logits, targets, axis=axis)
+        (loss * weights).sum().backward()
+        assert loss.shape == indices.shape and logits.grad.shape == logits_np.shape
+        assert loss.dtype == logits.grad.dtype == np.dtype(dtype)
+        results.append((loss.numpy(), logits.grad))
+    tolerance = 2e-6 if dtype == "float32" else 1e-13
+    for loss, grad in results[1:] + [_take_along_reference(logits_np, indices, axis, weights)]:
+        np.testing.assert_allclose(results[0][0], loss, rtol=tolerance, atol=tolerance)
+        np.testing.assert_allclose(results[0][1], grad, rtol=tolerance, atol=tolerance)
+
+
+def test_softmax_ce_index_path_keeps_nan_and_inf_as_take_along_axis():
+    """NaN rows stay NaN, -inf logits get zero probability: as the take_along_axis reference
+    (the dense path differs only where it multiplies 0 by -inf)."""
+    logits = np.array([[np.nan, 0.0, 1.0], [np.inf, 0.0, 1.0], [-np.inf, 0.0, 1.0],
+                       [-np.inf, -np.inf, -np.inf]])
+    labels = np.array([1, 0, 2, 1])
+    weights = np.ones(4)
+    with np.errstate(all="ignore"):
+        x = Tensor(logits, requires_grad=True)
+        loss = ops.softmax_cross_entropy(x, labels)
+        loss.sum().backward()
+        expected_loss, expected_grad = _take_along_reference(logits, labels, -1, weights)
+    np.testing.assert_allclose(loss.numpy(), expected_loss, rtol=1e-15)  # NaN where it has NaN
+    np.testing.assert_allclose(x.grad, expected_grad, rtol=1e-15)
+    assert np.isfinite(loss.numpy()[2]) and np.isfinite(x.grad[2]).all()
+
+
 def test_clipped_probabilities_get_zero_gradient_like_keras_and_torch():
     p = np.array([[0.0, 0.3, 0.7], [1e-9, 0.5, 0.5]])
     t = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])

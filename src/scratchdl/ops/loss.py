@@ -36,7 +36,8 @@ EPSILON = 1e-7  # keras.config.epsilon()
 # ------------------------------------------------------------------------------------- helpers
 def _as_float(x: Any) -> Any:
     """Predictions that are integers or bools are computed in the default float dtype."""
-    return x if backend.is_floating(x.dtype) else x.astype(backend.floatx())
+    # dtype.kind == "f" is backend.is_floating without np.issubdtype's ~1.5 us per call.
+    return x if x.dtype.kind == "f" else x.astype(backend.floatx())
 
 
 def _float_targets(op: str, what: str, predictions: Any, targets: Any) -> Any:
@@ -138,12 +139,16 @@ class SoftmaxCrossEntropy(Function):
 
     Class-index targets without label smoothing take a faster path with the same result: the
     loss picks ``-log_softmax(x)[target]`` and the gradient subtracts 1 at the target, instead
-    of building a dense one-hot matrix (2x faster for 128 x 1000 classes).
+    of building a dense one-hot matrix (2x faster for 128 x 1000 classes). The class axis is
+    moved last and the log-probabilities kept C-contiguous, so the target of row ``i`` sits at
+    flat position ``i * classes + target``: one fancy index picks them all, and the backward
+    pass subtracts 1 there (``take_along_axis`` and ``put_along_axis`` cost ~5 us each on
+    128 x 10 logits, the flat index ~1 us).
     """
 
     def __init__(self, axis: int, label_smoothing: float) -> None:
         self.axis, self.label_smoothing = axis, label_smoothing
-        self.indices: Any = None
+        self.by_index = False
 
     def forward(self, logits: Any, targets: Any) -> Any:
         logits = _as_float(logits)
@@ -152,11 +157,16 @@ class SoftmaxCrossEntropy(Function):
         targets = xp.asarray(targets)
         if not self.label_smoothing and _is_class_indices(logits, targets):
             _check_class_indices("softmax_cross_entropy", "logits", logits, targets, self.axis)
-            log_probs = stable_log_softmax(logits, self.axis)
-            self.indices = xp.expand_dims(targets, self.axis)
-            self.save_for_backward(log_probs)
-            picked = xp.take_along_axis(log_probs, self.indices, axis=self.axis)
-            return -picked.squeeze(self.axis)
+            rows = logits if self.axis == logits.ndim - 1 else xp.moveaxis(logits, self.axis, -1)
+            rows = xp.ascontiguousarray(rows)
+            log_probs = stable_log_softmax(rows, rows.ndim - 1)
+            classes = rows.shape[-1]
+            # max(classes, 1): no rows at all when there are no classes (arange's step must be > 0)
+            positions = (xp.arange(0, log_probs.size, max(classes, 1))
+                         + targets.reshape(-1).astype(xp.intp, copy=False))
+            self.by_index = True
+            self.save_for_backward(log_probs, positions)
+            return -log_probs.reshape(-1)[positions].reshape(targets.shape)
         dense = _class_targets("softmax_cross_entropy", "logits", logits, targets, self.axis,
                                self.label_smoothing)
         log_probs = stable_log_softmax(logits, self.axis)
@@ -165,13 +175,15 @@ class SoftmaxCrossEntropy(Function):
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
         xp = get_array_module(grad)
+        if self.by_index:  # class indices: softmax, minus 1 at each target
+            log_probs, positions = self.saved
+            flat = xp.exp(log_probs.reshape(-1))
+            flat[positions] -= 1
+            grad_rows = flat.reshape(log_probs.shape) * grad[..., None]
+            if self.axis != grad_rows.ndim - 1:
+                grad_rows = xp.moveaxis(grad_rows, -1, self.axis)
+            return grad_rows, None
         grad = xp.expand_dims(grad, self.axis)
-        if self.indices is not None:  # class indices: softmax, minus 1 at each target
-            (log_probs,) = self.saved
-            probs = xp.exp(log_probs)
-            at_target = xp.take_along_axis(probs, self.indices, axis=self.axis)
-            xp.put_along_axis(probs, self.indices, at_target - 1, axis=self.axis)
-            return probs * grad, None
         log_probs, dense = self.saved
         need_logits, need_targets = self.needs_input_grad
         grad_logits = grad_targets = None
