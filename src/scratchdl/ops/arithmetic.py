@@ -49,7 +49,10 @@ _WIDE_ROW = 512  # values per row of the wide view
 def _add_along_short_last_axis(x: Any, y: Any) -> Any:
     """``x + y`` through wide rows when ``y`` is a vector along ``x``'s short last axis (either
     order), else None. The sums are the same; only NumPy's loop shape changes."""
-    if getattr(y, "size", 1) > getattr(x, "size", 1):
+    x_size, y_size = getattr(x, "size", 1), getattr(y, "size", 1)
+    if x_size < SHORT_LAST_AXIS_MIN_SIZE and y_size < SHORT_LAST_AXIS_MIN_SIZE:
+        return None  # the common small case, decided in two lookups
+    if y_size > x_size:
         x, y = y, x
     shape = getattr(x, "shape", ())
     if (
