@@ -52,7 +52,41 @@ def test_timing_picks_a_layout_that_divides_the_weight_and_caches_it() -> None:
     np.testing.assert_allclose(product(h, np.empty((3, 96), np.float32)), h @ weight, rtol=1e-4)
     # 64 and 128 do not divide 96 columns, 256 does not divide 384 rows
     assert product.layout in (Layout(0, 0), Layout(32, 0), Layout(32, 128))
-    assert _step_product._CHOSEN[(3, 384, 96, "<f4")] == product.layout
+    assert _step_product._CHOSEN[(3, 384, 96, "<f4", 1, 1)] == product.layout
+
+
+@pytest.mark.parametrize("width", [0, 32, 64])
+def test_gate_major_output_holds_each_gates_columns(width) -> None:
+    """gates_out=4: out[g] is h @ weight[:, g * units:(g + 1) * units] (the LSTM's layout)."""
+    rng = np.random.default_rng(3)
+    h = rng.standard_normal((5, 48)).astype(np.float32)
+    weight = rng.standard_normal((48, 4 * 64)).astype(np.float32)
+    choose_layout(5, 48, 256, np.float32, (width, 0), gates_out=4)
+    product = StepProduct(weight, gates_out=4)
+    out = np.full((4, 5, 64), np.nan, dtype=np.float32)
+    assert product(h, out) is out
+    assert product.layout == Layout(width, 0)
+    expected = (h @ weight).reshape(5, 4, 64).transpose(1, 0, 2)
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(product(h), expected, rtol=1e-4, atol=1e-4)  # a new array
+
+
+@pytest.mark.parametrize("width", [0, 32, 64])
+def test_gate_major_input_sums_the_gates_products(width) -> None:
+    """gates_in=4: h[g] multiplies weight's rows of gate g; the four products are summed."""
+    rng = np.random.default_rng(4)
+    h = rng.standard_normal((4, 5, 64)).astype(np.float32)
+    weight = rng.standard_normal((4 * 64, 128)).astype(np.float32)
+    choose_layout(5, 256, 128, np.float32, (width, 64), gates_in=4)
+    product = StepProduct(weight, gates_in=4)
+    out = np.full((5, 128), np.nan, dtype=np.float32)
+    assert product(h, out) is out
+    expected = h.transpose(1, 0, 2).reshape(5, 256) @ weight
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(product(h), expected, rtol=1e-4, atol=1e-4)
+    # float64 input with a float32 weight: the plain product, promoted
+    np.testing.assert_allclose(StepProduct(weight, gates_in=4)(h.astype(np.float64)), expected,
+                               rtol=1e-4, atol=1e-4)
 
 
 def test_mixed_dtypes_use_the_plain_product() -> None:
@@ -69,35 +103,44 @@ def test_choose_layout_rejects_a_layout_that_does_not_cut_the_weight_evenly() ->
         choose_layout(3, 384, 96, np.float32, (32, 256))
 
 
-def _force(batch: int, shapes: list[tuple[int, int]], layout: Layout) -> None:
-    for size, columns in shapes:
-        choose_layout(batch, size, columns, np.float32, layout)
+def _force(batch: int, shapes: list[tuple[int, int, int, int]], split: bool) -> None:
+    """Fix every step product of a layer: plain, or cut (32-column blocks; a 32-row depth where
+    the input is not gate-major, the gate's rows where it is)."""
+    for size, columns, gates_in, gates_out in shapes:
+        if gates_in > 1:
+            layout = Layout(32 if split else 0, size // gates_in)
+        else:
+            layout = Layout(32, 32 if gates_out == 1 and size > 32 else 0) if split else Layout(0, 0)
+        choose_layout(batch, size, columns, np.float32, layout, gates_in, gates_out)
 
 
 @pytest.mark.parametrize("layer_type", ["SimpleRNN", "LSTM", "GRU", "GRU_reset_before"])
 def test_recurrent_layers_agree_in_every_layout(layer_type, monkeypatch) -> None:
-    """Outputs and every gradient of a recurrent layer: the plain products against column blocks
-    (forward and backward) and against column blocks with a split inner dimension (backward)."""
+    """Outputs and every gradient of a recurrent layer: the plain step products against cut
+    ones (column blocks forward; column blocks with a split inner dimension backward)."""
     batch, steps, features, units = 4, 5, 3, 64
-    gates = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3, "GRU_reset_before": 3}[layer_type]
     rng = np.random.default_rng(2)
     x = rng.standard_normal((batch, steps, features)).astype(np.float32)
     upstream = rng.standard_normal((batch, steps, units)).astype(np.float32)
     if layer_type == "GRU_reset_before":
         layer = sd.layers.GRU(units, return_sequences=True, reset_after=False)
         # the z, r block multiplies h forward and its gradient backward
-        shapes = [(units, 2 * units), (2 * units, units)]
+        shapes = [(units, 2 * units, 1, 1), (2 * units, units, 1, 1)]
+    elif layer_type == "LSTM":  # gate-major: the output forward, the input backward
+        layer = sd.layers.LSTM(units, return_sequences=True)
+        shapes = [(units, 4 * units, 1, 4), (4 * units, units, 4, 1)]
     else:
         layer = getattr(sd.layers, layer_type)(units, return_sequences=True)
-        shapes = [(units, gates * units), (gates * units, units)]
+        gates = {"SimpleRNN": 1, "GRU": 3}[layer_type]
+        shapes = [(units, gates * units, 1, 1), (gates * units, units, 1, 1)]
     layer.build((batch, steps, features))
     split_calls = []
-    original = _step_product._out_blocks
-    monkeypatch.setattr(_step_product, "_out_blocks",
-                        lambda out, width: split_calls.append(width) or original(out, width))
+    original = _step_product._Prepared.multiply
+    monkeypatch.setattr(_step_product._Prepared, "multiply",
+                        lambda self, h, out: split_calls.append(self.layout) or original(self, h, out))
     results = []
-    for layout in (Layout(0, 0), Layout(32, 0), Layout(32, 32)):
-        _force(batch, shapes, layout)
+    for split in (False, True):
+        _force(batch, shapes, split)
         split_calls.clear()
         inputs = sd.Tensor(x, requires_grad=True)
         output = layer(inputs)
@@ -105,8 +148,7 @@ def test_recurrent_layers_agree_in_every_layout(layer_type, monkeypatch) -> None
         results.append([output.numpy(), inputs.grad, *(w.grad for w in layer.weights)])
         for weight in layer.weights:
             weight.grad = None
-        # a split layout runs every forward step and every backward step through its pieces
-        assert len(split_calls) == (0 if layout == Layout(0, 0) else 2 * steps)
-    for plain, *others in zip(*results):
-        for split in others:
-            np.testing.assert_allclose(split, plain, rtol=1e-5, atol=1e-5)
+        # a cut layout runs every forward step and every backward step through its pieces
+        assert len(split_calls) == (2 * steps if split else 0)
+    for plain, cut in zip(*results):
+        np.testing.assert_allclose(cut, plain, rtol=1e-5, atol=1e-5)

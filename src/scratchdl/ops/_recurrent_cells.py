@@ -65,10 +65,15 @@ class LSTMSequence(Sequence):
     ``z = x_t @ kernel + h @ recurrent_kernel + bias``; ``i, f, o = rec_act(z_i, z_f, z_o)``,
     ``g = act(z_c)``; ``c' = f * c + i * g``; ``h' = o * act(c')``.
 
-    Two layout choices keep the per-step work small:
+    Three layout choices keep the per-step work small:
 
-    * the gate columns are stored ``i, f, o, c`` internally, so one call activates the three
+    * the gates are stored ``i, f, o, c`` internally, so one call activates the three sigmoid
       gates (the weights are permuted on the way in, their gradients on the way out);
+    * gate-major: the pre-activations of the whole sequence are ``(4, time, batch, units)``,
+      so each gate of a step is one contiguous ``(batch, units)`` block. NumPy runs the step's
+      elementwise work on whole blocks about twice as fast as on the column slices of a
+      ``(batch, 4 * units)`` row layout; the products write and read this layout directly
+      (``StepProduct``'s gate-major forms, and one product per gate for the weight gradients);
     * with the sigmoid, ``sigmoid(z) = (1 + tanh(z / 2)) / 2``, and the forward pass multiplies
       by weights whose i, f, o columns are halved: one ``tanh`` then covers all four gates
       (with a tanh activation) and no separate ``z / 2`` pass is needed. The backward pass uses
@@ -78,6 +83,7 @@ class LSTMSequence(Sequence):
     gates = 4
     n_states = 2
     overwrites_gates = True
+    gate_major = True
 
     def _internal(self, weight: Any) -> Any:
         if weight is None:
@@ -96,36 +102,63 @@ class LSTMSequence(Sequence):
         halved[..., : 3 * self.units] *= 0.5
         return halved
 
+    def _per_gate(self, weight: Any) -> Any:
+        """``weight`` ``(size, 4 * units)`` as ``(4, size, units)`` (a view)."""
+        return weight.reshape(weight.shape[0], 4, self.units).transpose(1, 0, 2)
+
+    def _project_inputs(self, xs: Any, weight: Any) -> Any:
+        xp, u = self.xp, self.units
+        zx = self._buffer(4, self.steps, self.batch, u)
+        flat_out = zx.reshape(4, -1, u)
+        masks, size = self.input_masks, xs.shape[-1]
+        if masks is None or masks.shape[0] == 1:  # one call: a product per gate
+            inputs = xs if masks is None else xs * masks[0]
+            xp.matmul(inputs.reshape(-1, size), self._per_gate(weight), out=flat_out)
+        else:
+            for g, gate_weight in enumerate(self._per_gate(weight)):
+                xp.matmul((xs * masks[g]).reshape(-1, size), gate_weight, out=flat_out[g])
+        return zx
+
     def _setup(self, bias: Any) -> None:
         xp = self.xp
-        self.forward_recurrent = StepProduct(self._forward_weight(self.recurrent_kernel))
-        self.buffer = xp.empty((self.batch, 4 * self.units), dtype=self.dtype)
+        weight = self._forward_weight(self.recurrent_kernel)
+        self.forward_recurrent = StepProduct(weight, gates_out=4)
+        self.buffer = xp.empty((4, self.batch, self.units), dtype=self.dtype)
         self.scratch = xp.empty((self.batch, self.units), dtype=self.dtype)
         self.act_c = self._buffer(self.steps, self.batch, self.units)
 
+    def _recurrent_product(self, h: Any) -> Any:
+        """``h @ recurrent_kernel`` gate-major in ``self.buffer`` (per-gate dropout masks)."""
+        masks = self.recurrent_dropout_mask
+        if masks is None:
+            return self.forward_recurrent(h, self.buffer)
+        for g, gate_weight in enumerate(self._per_gate(self.forward_recurrent.weight)):
+            self.xp.matmul(h * masks[0 if masks.shape[0] == 1 else g], gate_weight,
+                           out=self.buffer[g])
+        return self.buffer
+
     def _activate(self, z: Any) -> None:
-        """Apply the gates' activations to the pre-activations ``z`` in place."""
-        u = self.units
-        gates = z[:, : 3 * u]
+        """Apply the gates' activations to the pre-activations ``z`` (4, batch, units) in place."""
+        gates = z[:3]
         if self.rec_act is sigmoid:  # z holds z / 2 for i, f, o
             if self.act is tanh:
                 tanh(z)
             else:
                 tanh(gates)
-                self.act(z[:, 3 * u:])
+                self.act(z[3])
             gates *= 0.5
             gates += 0.5
         else:
             self.rec_act(gates)
-            self.act(z[:, 3 * u:])
+            self.act(z[3])
 
     def _step(self, t: int, zx: Any, previous: list[Any], out: list[Any] | None) -> list[Any]:
-        xp, u = self.xp, self.units
+        xp = self.xp
         h, c = previous
-        z = zx[t]
-        z += project(h, self.forward_recurrent, self.recurrent_dropout_mask, 4, out=self.buffer)
+        z = zx[:, t]
+        z += self._recurrent_product(h)
         self._activate(z)
-        i, f, o, g = z[:, :u], z[:, u: 2 * u], z[:, 2 * u: 3 * u], z[:, 3 * u:]
+        i, f, o, g = z
         if out is None:
             new_h, new_c = xp.empty_like(h), xp.empty_like(c)
         else:
@@ -137,14 +170,27 @@ class LSTMSequence(Sequence):
         return [new_h, new_c]
 
     def _prepare_backward(self) -> None:
-        self.scratch = self.xp.empty((self.batch, self.units), dtype=self.dtype)
-        self.upstream = self.xp.empty((self.batch, 4 * self.units), dtype=self.dtype)
+        xp = self.xp
+        self.scratch = xp.empty((self.batch, self.units), dtype=self.dtype)
+        self.upstream = xp.empty((4, self.batch, self.units), dtype=self.dtype)
+        # the step's gradient arrives gate-major: gate g multiplies the rows of gate g
+        self.recurrent_kernel_t = StepProduct(self.recurrent_kernel_t.weight, gates_in=4)
+
+    def _gradient_product(self, dz: Any) -> Any:
+        """``dz @ recurrent_kernel.T`` for a gate-major ``dz`` (per-gate dropout masks)."""
+        masks = self.recurrent_dropout_mask
+        if masks is None:
+            return self.recurrent_kernel_t(dz)
+        rows = self.recurrent_kernel_t.weight.reshape(4, self.units, -1)
+        parts = [self.xp.matmul(dz[g], rows[g]) * masks[0 if masks.shape[0] == 1 else g]
+                 for g in range(4)]
+        return parts[0] + parts[1] + parts[2] + parts[3]
 
     def _step_backward(self, t: int, d_new: list[Any]) -> list[Any]:
-        xp, u = self.xp, self.units
+        xp = self.xp
         dh, dc = d_new  # both owned by this pass: updated in place
-        gates = self.zx[t]
-        i, f, o, g = gates[:, :u], gates[:, u: 2 * u], gates[:, 2 * u: 3 * u], gates[:, 3 * u:]
+        gates = self.zx[:, t]
+        i, f, o, g = gates
         act_c = self.act_c[t]
         scratch, upstream = self.scratch, self.upstream
         # h' = o * act(c'): the gradient reaching c' adds to the one carried from step t + 1
@@ -153,24 +199,23 @@ class LSTMSequence(Sequence):
         scratch *= dh
         dc += scratch
         # the gradient of each gate's output ...
-        xp.multiply(dc, g, out=upstream[:, :u])  # i
-        xp.multiply(dc, self.states[1][t], out=upstream[:, u: 2 * u])  # f
-        xp.multiply(dh, act_c, out=upstream[:, 2 * u: 3 * u])  # o
-        xp.multiply(dc, i, out=upstream[:, 3 * u:])  # g
+        xp.multiply(dc, g, out=upstream[0])  # i
+        xp.multiply(dc, self.states[1][t], out=upstream[1])  # f
+        xp.multiply(dh, act_c, out=upstream[2])  # o
+        xp.multiply(dc, i, out=upstream[3])  # g
         dc *= f  # the gradient reaching c_{t-1}
         # ... times the activation's derivative gives the pre-activations' gradient, written
         # over the gates (grad_zx is zx: step t's gates are not needed any more)
-        dz = self.grad_zx[t]
-        self.rec_act_grad(gates[:, : 3 * u], out=dz[:, : 3 * u])
-        self.act_grad(g, out=dz[:, 3 * u:])
+        dz = self.grad_zx[:, t]
+        self.rec_act_grad(gates[:3], out=dz[:3])
+        self.act_grad(g, out=dz[3])
         dz *= upstream
-        dh_previous = project_input_grad(dz, self.recurrent_kernel_t, self.recurrent_dropout_mask, 4)
-        return [dh_previous, dc]
+        return [self._gradient_product(dz), dc]
 
     def _weight_grads(self, need_recurrent: bool, need_bias: bool,
                       input_bias_grad: Any) -> tuple[Any, Any]:
         grad_recurrent = (project_kernel_grad(self._hidden_before(), self.grad_zx,
-                                               self.recurrent_dropout_mask, 4)
+                                               self.recurrent_dropout_mask, 4, gate_major=True)
                           if need_recurrent else None)
         return grad_recurrent, input_bias_grad
 

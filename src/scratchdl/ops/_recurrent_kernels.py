@@ -170,10 +170,21 @@ def project(h: Any, kernel: Any, masks: Any, gates: int, out: Any) -> Any:
     return out
 
 
-def project_input_grad(grad: Any, kernel_t: Any, masks: Any, gates: int) -> Any:
+def project_input_grad(grad: Any, kernel_t: Any, masks: Any, gates: int,
+                       gate_major: bool = False) -> Any:
     """The gradient of ``project`` with respect to ``h`` (``kernel_t`` is ``kernel.T``, or a
-    :class:`StepProduct` of it)."""
+    :class:`StepProduct` of it). ``gate_major``: ``grad`` is ``(gates, ..., units)``."""
     xp = get_array_module(grad)
+    if gate_major:
+        units = grad.shape[-1]
+        shape = (*grad.shape[1:-1], kernel_t.shape[1])
+        # one batched product: gate g's gradient times gate g's rows of kernel.T, then summed
+        parts = xp.matmul(grad.reshape(gates, -1, units), kernel_t.reshape(gates, units, -1))
+        if masks is None:
+            return parts.sum(axis=0).reshape(shape)
+        if masks.shape[0] == 1:
+            return parts.sum(axis=0).reshape(shape) * masks[0]
+        return sum(parts[g].reshape(shape) * masks[g] for g in range(gates))
     if isinstance(kernel_t, StepProduct):
         if masks is None and grad.ndim == 2:  # one step: the hot path
             return kernel_t(grad)
@@ -195,14 +206,28 @@ def project_input_grad(grad: Any, kernel_t: Any, masks: Any, gates: int) -> Any:
     return total
 
 
-def project_kernel_grad(h: Any, grad: Any, masks: Any, gates: int) -> Any:
+def project_kernel_grad(h: Any, grad: Any, masks: Any, gates: int,
+                        gate_major: bool = False) -> Any:
     """The gradient of ``project`` with respect to the kernel, summed over all steps at once.
 
     ``h`` is ``(time, batch, size)`` and ``grad`` ``(time, batch, gates*units)``: one matmul
-    ``(size, time*batch) @ (time*batch, gates*units)``.
+    ``(size, time*batch) @ (time*batch, gates*units)``. ``gate_major``: ``grad`` is
+    ``(gates, time, batch, units)`` and each gate's columns are one product.
     """
     xp = get_array_module(grad)
     size = h.shape[-1]
+    if gate_major:
+        units = grad.shape[-1]
+        flat = grad.reshape(gates, -1, units)
+        result = xp.empty((size, gates * units), dtype=grad.dtype)
+        per_gate = result.reshape(size, gates, units).transpose(1, 0, 2)  # (gates, size, units)
+        if masks is None or masks.shape[0] == 1:
+            inputs = h if masks is None else h * masks[0]
+            xp.matmul(inputs.reshape(-1, size).T, flat, out=per_gate)
+        else:
+            for g in range(gates):
+                xp.matmul((h * masks[g]).reshape(-1, size).T, flat[g], out=per_gate[g])
+        return result
     flat_grad = grad.reshape(-1, grad.shape[-1])
     if masks is None:
         return xp.matmul(h.reshape(-1, size).T, flat_grad)
@@ -265,6 +290,7 @@ class Sequence(Function):
     gates = 1
     n_states = 1
     overwrites_gates = False
+    gate_major = False  # zx and grad_zx as (gates, time, batch, units) instead
 
     def __init__(self, activation: str, recurrent_activation: str, has_bias: bool, mask: Any,
                  go_backwards: bool, return_sequences: bool, zero_output_for_mask: bool,
@@ -336,9 +362,7 @@ class Sequence(Function):
             kernel_in = kernel
         self.kernel, self.recurrent_kernel = kernel, recurrent_kernel
 
-        # ONE matmul: every step's and every gate's input projection.
-        zx = self._buffer(steps, batch, kernel.shape[1])
-        project(xs, self._forward_weight(kernel_in), self.input_masks, self.gates, out=zx)
+        zx = self._project_inputs(xs, self._forward_weight(kernel_in))
 
         # states[k][t] is state k before step t (states[k][steps] is the final one).
         states = [self._buffer(steps + 1, batch, units) for _ in range(n)]
@@ -436,13 +460,15 @@ class Sequence(Function):
         need_bias = self.has_bias and need[n + 3]
         grad_x = grad_kernel = input_bias_grad = None
         if need[0]:
-            grad_xs = project_input_grad(self.grad_zx, self.kernel.T, self.dropout_mask, self.gates)
+            grad_xs = project_input_grad(self.grad_zx, self.kernel.T, self.dropout_mask,
+                                         self.gates, self.gate_major)
             if self.go_backwards:
                 grad_xs = grad_xs[::-1]
             grad_x = grad_xs.transpose(1, 0, 2)
         if need[n + 1] or need_bias:
             # ONE matmul over all steps; with an input bias its last row is the bias gradient.
-            grad_kernel = project_kernel_grad(self.xs, self.grad_zx, self.input_masks, self.gates)
+            grad_kernel = project_kernel_grad(self.xs, self.grad_zx, self.input_masks,
+                                              self.gates, self.gate_major)
             if self.xs.shape[-1] > self.kernel.shape[0]:
                 grad_kernel, input_bias_grad = grad_kernel[:-1], grad_kernel[-1]
         grad_recurrent, grad_bias = self._weight_grads(need[n + 2], need_bias, input_bias_grad)
@@ -455,6 +481,13 @@ class Sequence(Function):
         return tuple(grads)
 
     # -------------------------------------------------------------- per-cell hooks
+    def _project_inputs(self, xs: Any, weight: Any) -> Any:
+        """Every step's input pre-activations ``zx``: ONE matmul for all steps and all gates,
+        ``(time, batch, gates*units)``."""
+        zx = self._buffer(self.steps, self.batch, weight.shape[1])
+        project(xs, weight, self.input_masks, self.gates, out=zx)
+        return zx
+
     def _setup(self, bias: Any) -> None:
         raise NotImplementedError
 

@@ -56,31 +56,44 @@ class Layout(NamedTuple):
 
 PLAIN = Layout(0, 0)
 
-# (rows, size, columns, dtype) -> the layout products of that shape use
-_CHOSEN: dict[tuple[int, int, int, str], Layout] = {}
+# (rows, size, columns, dtype, gates_in, gates_out) -> the layout products of that shape use
+_CHOSEN: dict[tuple[int, int, int, str, int, int], Layout] = {}
 
 
-def _fits(layout: Layout, size: int, columns: int) -> bool:
-    """Whether ``layout`` cuts a ``(size, columns)`` weight into equal pieces (and cuts it)."""
+def _fits(layout: Layout, size: int, columns: int, gates_in: int = 1, gates_out: int = 1) -> bool:
+    """Whether ``layout`` cuts a ``(size, columns)`` weight into equal pieces (and cuts it).
+
+    With ``gates_out`` the output is gate-major, so a block must also stay inside one gate's
+    columns; with ``gates_in`` the input is gate-major and the depth is one gate's rows.
+    """
     width, depth = layout
-    return (0 < width < columns and columns % width == 0
-            and (depth == 0 or (depth < size and size % depth == 0)))
+    if gates_in > 1:
+        return depth == size // gates_in and (width == 0 or (width < columns and columns % width == 0))
+    if width == 0 or width >= columns or columns % width or (columns // gates_out) % width:
+        return False
+    if gates_out > 1:
+        return depth == 0
+    return depth == 0 or (depth < size and size % depth == 0)
 
 
 def choose_layout(rows: int, size: int, columns: int, dtype: Any,
-                  layout: Layout | tuple[int, int] | None) -> None:
+                  layout: Layout | tuple[int, int] | None, gates_in: int = 1,
+                  gates_out: int = 1) -> None:
     """Fix the layout of products ``(rows, size) @ (size, columns)`` of ``dtype``.
 
     ``layout`` is a :class:`Layout` (or ``(width, depth)``) that divides the weight,
     ``Layout(0, 0)`` for the plain product, or ``None`` to forget the choice (the next product
-    times the layouts again).
+    times the layouts again). ``gates_in``/``gates_out`` select the gate-major products of
+    :class:`StepProduct` (a gate-major input's only depth is one gate's rows; ``Layout(0,
+    size // gates_in)`` is its plain product).
     """
-    key = (rows, size, columns, np.dtype(dtype).str)
+    key = (rows, size, columns, np.dtype(dtype).str, gates_in, gates_out)
     if layout is None:
         _CHOSEN.pop(key, None)
         return
     layout = Layout(*layout)
-    if layout != PLAIN and not _fits(layout, size, columns):
+    plain = Layout(0, size // gates_in) if gates_in > 1 else PLAIN
+    if layout != plain and not _fits(layout, size, columns, gates_in, gates_out):
         raise ValueError(
             f"choose_layout: {layout} does not cut a ({size}, {columns}) weight into equal "
             "pieces (the width must divide the columns and the depth, if any, the rows)")
@@ -107,19 +120,50 @@ def _out_blocks(out: Any, width: int) -> Any:
 
 
 class _Prepared:
-    """A weight cut into one layout, with the scratch its products need."""
+    """A weight cut into one layout, with the scratch its products need.
 
-    def __init__(self, weight: Any, layout: Layout, rows: int) -> None:
-        self.layout = layout
-        self.pieces = weight if layout == PLAIN else _pieces(weight, layout)
+    ``gates_out > 1``: the output is gate-major, ``(gates, rows, columns / gates)``.
+    ``gates_in > 1``: the input is gate-major, ``(gates, rows, size / gates)``; the products of
+    the gates' rows are summed.
+    """
+
+    def __init__(self, weight: Any, layout: Layout, rows: int, gates_in: int = 1,
+                 gates_out: int = 1) -> None:
+        self.layout, self.gates_in, self.gates_out = layout, gates_in, gates_out
         size, columns = weight.shape
+        width, depth = layout
         self.partial = None
-        if layout.depth:
-            self.partial = np.empty((size // layout.depth, columns // layout.width, rows,
-                                     layout.width), dtype=weight.dtype)
+        if gates_out > 1:  # (gates, size, units) view, or (gates, units / width, size, width)
+            units = columns // gates_out
+            self.pieces = (weight.reshape(size, gates_out, units).transpose(1, 0, 2) if not width
+                           else _pieces(weight, layout).reshape(gates_out, units // width, size, width))
+        elif gates_in > 1:  # (gates, depth, columns) view, or (gates, columns / width, depth, width)
+            self.pieces = (weight.reshape(gates_in, depth, columns) if not width
+                           else _pieces(weight, layout))
+            shape = (gates_in, rows, columns) if not width else (gates_in, columns // width, rows, width)
+            self.partial = np.empty(shape, dtype=weight.dtype)
+        else:
+            self.pieces = weight if layout == PLAIN else _pieces(weight, layout)
+            if depth:
+                self.partial = np.empty((size // depth, columns // width, rows, width),
+                                        dtype=weight.dtype)
 
     def multiply(self, h: Any, out: Any) -> Any:
         width, depth = self.layout
+        if self.gates_out > 1:
+            if not width:
+                return np.matmul(h, self.pieces, out=out)
+            gates, rows, units = out.shape
+            view = out.reshape(gates, rows, units // width, width).transpose(0, 2, 1, 3)
+            np.matmul(h, self.pieces, out=view)
+            return out
+        if self.gates_in > 1:
+            if not width:
+                np.matmul(h, self.pieces, out=self.partial)
+                return np.sum(self.partial, axis=0, out=out)
+            np.matmul(h[:, None], self.pieces, out=self.partial)
+            np.sum(self.partial, axis=0, out=_out_blocks(out, width))
+            return out
         if not width:
             return np.matmul(h, self.pieces, out=out)
         if not depth:
@@ -133,16 +177,27 @@ class _Prepared:
         return out
 
 
-def _fastest(h: Any, weight: Any) -> Layout:
+def _fastest(h: Any, weight: Any, gates_in: int, gates_out: int) -> Layout:
     """Time the plain product against every candidate layout on ``h``'s shape; the one to use."""
-    rows = h.shape[0]
+    rows = h.shape[-2]
     size, columns = weight.shape
-    out = np.empty((rows, columns), dtype=weight.dtype)
-    candidates = [PLAIN] + [Layout(w, d) for w in CANDIDATE_WIDTHS for d in CANDIDATE_DEPTHS
-                            if _fits(Layout(w, d), size, columns)]
+    if gates_out > 1:
+        out = np.empty((gates_out, rows, columns // gates_out), dtype=weight.dtype)
+    else:
+        out = np.empty((rows, columns), dtype=weight.dtype)
+    if gates_in > 1:
+        depth = size // gates_in
+        plain = Layout(0, depth)
+        candidates = [plain] + [Layout(w, depth) for w in CANDIDATE_WIDTHS
+                                if _fits(Layout(w, depth), size, columns, gates_in)]
+    else:
+        plain = PLAIN
+        depths = CANDIDATE_DEPTHS if gates_out == 1 else (0,)
+        candidates = [plain] + [Layout(w, d) for w in CANDIDATE_WIDTHS for d in depths
+                                if _fits(Layout(w, d), size, columns, 1, gates_out)]
     if len(candidates) == 1:
-        return PLAIN
-    prepared = [_Prepared(weight, layout, rows) for layout in candidates]
+        return plain
+    prepared = [_Prepared(weight, layout, rows, gates_in, gates_out) for layout in candidates]
     best = [float("inf")] * len(candidates)
     for _ in range(ROUNDS):
         for index, product in enumerate(prepared):
@@ -151,7 +206,7 @@ def _fastest(h: Any, weight: Any) -> Layout:
                 product.multiply(h, out)
             best[index] = min(best[index], time.perf_counter() - start)
     fastest = min(range(len(candidates)), key=best.__getitem__)
-    return candidates[fastest] if best[fastest] * MIN_GAIN < best[0] else PLAIN
+    return candidates[fastest] if best[fastest] * MIN_GAIN < best[0] else plain
 
 
 class StepProduct:
@@ -159,11 +214,15 @@ class StepProduct:
 
     ``weight`` is ``(size, columns)``; calling the object with ``h`` ``(rows, size)`` writes
     ``h @ weight`` into ``out`` (a contiguous ``(rows, columns)`` array, or a new one when
-    ``out`` is None) and returns it.
+    ``out`` is None) and returns it. Gate-major variants (the LSTM's layout): with
+    ``gates_out = G`` the output is ``(G, rows, columns / G)`` (gate ``g``'s columns in
+    ``out[g]``); with ``gates_in = G`` the input ``h`` is ``(G, rows, size / G)`` (gate ``g``'s
+    part of the inner dimension in ``h[g]``) and the output ``(rows, columns)``.
     """
 
-    def __init__(self, weight: Any) -> None:
+    def __init__(self, weight: Any, gates_in: int = 1, gates_out: int = 1) -> None:
         self.weight = weight
+        self.gates_in, self.gates_out = gates_in, gates_out
         self.prepared: _Prepared | None = None  # decided by the first call
 
     @property
@@ -173,20 +232,41 @@ class StepProduct:
 
     def _decide(self, h: Any) -> _Prepared:
         xp = get_array_module(h, self.weight)
-        layout = PLAIN
-        if xp is np and h.ndim == 2 and h.dtype == self.weight.dtype:
-            size, columns = self.weight.shape
-            key = (h.shape[0], size, columns, h.dtype.str)
+        size, columns = self.weight.shape
+        plain = Layout(0, size // self.gates_in) if self.gates_in > 1 else PLAIN
+        layout = plain
+        if xp is np and h.ndim == (3 if self.gates_in > 1 else 2) and h.dtype == self.weight.dtype:
+            key = (h.shape[-2], size, columns, h.dtype.str, self.gates_in, self.gates_out)
             if key not in _CHOSEN:
-                _CHOSEN[key] = _fastest(h, self.weight)
+                _CHOSEN[key] = _fastest(h, self.weight, self.gates_in, self.gates_out)
             layout = _CHOSEN[key]
-        self.prepared = _Prepared(self.weight, layout, h.shape[0])
+        if xp is not np:  # CuPy: the same products on whole arrays (no timing, no cut)
+            self.prepared = None
+            return None  # type: ignore[return-value]
+        self.prepared = _Prepared(self.weight, layout, h.shape[-2], self.gates_in, self.gates_out)
         return self.prepared
+
+    def _plain(self, h: Any, out: Any) -> Any:
+        """The product without any cut, for any array module (the gate-major forms too)."""
+        xp = get_array_module(h, self.weight)
+        size, columns = self.weight.shape
+        if self.gates_out > 1:
+            gates = self.gates_out
+            weight = self.weight.reshape(size, gates, columns // gates).transpose(1, 0, 2)
+            return xp.matmul(h, weight, out=out)
+        if self.gates_in > 1:
+            gates = self.gates_in
+            parts = xp.matmul(h, self.weight.reshape(gates, size // gates, columns))
+            return parts.sum(axis=0, out=out)
+        return xp.matmul(h, self.weight, out=out)
 
     def __call__(self, h: Any, out: Any = None) -> Any:
         prepared = self.prepared or self._decide(h)
-        if prepared.layout == PLAIN:
-            return get_array_module(h).matmul(h, self.weight, out=out)
+        if prepared is None or not prepared.layout.width:
+            return self._plain(h, out)
         if out is None:
-            out = np.empty((h.shape[0], self.weight.shape[1]), dtype=self.weight.dtype)
+            rows = h.shape[-2]
+            shape = ((self.gates_out, rows, self.weight.shape[1] // self.gates_out)
+                     if self.gates_out > 1 else (rows, self.weight.shape[1]))
+            out = np.empty(shape, dtype=self.weight.dtype)
         return prepared.multiply(h, out)
