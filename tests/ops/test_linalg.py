@@ -46,6 +46,12 @@ LINEAR_CASES = [
            torch_fn=_torch_linear)
     for x, k in [((4, 3), (3, 5)), ((2, 3, 4), (4, 6)), ((2, 1, 3, 4), (4, 2)), ((3,), (3, 2))]
     for bias in (True, False)
+] + [
+    # fused ReLU: inputs kept away from the kink so that no output sits at 0
+    OpCase("linear_relu", lambda x, k, b: ops.linear(x, k, b, activation="relu"),
+           [Arg((4, 3), low=0.1, high=1.0), Arg((3, 5), low=-1.0, high=1.0), Arg((5,), low=-0.05, high=0.05)],
+           numpy_fn=lambda x, k, b: np.maximum(x @ k + b, 0),
+           torch_fn=lambda x, k, b: torch.relu(_torch_linear(x, k, b))),
 ]
 
 def _einsum_case(name, subscripts, shapes):
@@ -316,3 +322,23 @@ def test_linear_errors_name_the_op_and_shapes() -> None:
         ops.linear(Tensor(np.zeros((2, 3))), Tensor(np.zeros((4, 5))))
     with pytest.raises(ValueError, match=r"linear: expected x \(\.\.\., in\) and a 2-D kernel"):
         ops.linear(Tensor(np.zeros((2, 3))), Tensor(np.zeros((2, 3, 4))))
+
+
+def test_linear_relu_equals_relu_of_linear() -> None:
+    rng = np.random.default_rng(1)
+    x = Tensor(rng.standard_normal((6, 5, 4)).astype(np.float32), requires_grad=True)
+    kernel = Tensor(rng.standard_normal((4, 8)).astype(np.float32), requires_grad=True)
+    bias = Tensor(rng.standard_normal(8).astype(np.float32), requires_grad=True)
+    upstream = rng.standard_normal((6, 5, 8)).astype(np.float32)
+    results = []
+    for fn in (lambda: ops.linear(x, kernel, bias, activation="relu"),
+               lambda: ops.relu(ops.linear(x, kernel, bias))):
+        out = fn()
+        (out * Tensor(upstream)).sum().backward()
+        results.append([out.numpy(), x.grad, kernel.grad, bias.grad])
+        x.grad = kernel.grad = bias.grad = None
+    assert (results[0][0] == 0).any() and (results[0][0] > 0).any()
+    for fused, plain in zip(*results):
+        np.testing.assert_allclose(fused, plain, rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match="linear: activation must be None or 'relu', got 'tanh'"):
+        ops.linear(x, kernel, bias, activation="tanh")

@@ -101,15 +101,18 @@ class MatMul(Function):
 
 
 class Linear(Function):
-    """``x @ kernel + bias`` as one op (a Dense layer's affine map).
+    """``x @ kernel + bias`` as one op (a Dense layer's affine map), optionally followed by ReLU.
 
-    The bias is added in place into the product's fresh output, so the layer makes one output
-    array and one graph node instead of two of each; the bias gradient is the output gradient,
-    which the engine sums over the leading axes (``sum_to``: one matrix-vector product).
+    The bias is added, and ReLU applied, in place in the product's fresh output, so the layer
+    makes one output array and one graph node instead of two or three of each; the bias gradient
+    is the output gradient, which the engine sums over the leading axes (``sum_to``: one
+    matrix-vector product). With ReLU the output itself is saved: its positive entries are where
+    the gradient passes (0 at 0, as ``ops.relu``).
     """
 
-    def __init__(self, has_bias: bool) -> None:
+    def __init__(self, has_bias: bool, relu: bool = False) -> None:
         self.has_bias = has_bias
+        self.relu = relu
 
     def forward(self, x: Any, kernel: Any, bias: Any = None) -> Any:
         xp = get_array_module(x, kernel, bias)
@@ -124,12 +127,18 @@ class Linear(Function):
                 out += bias
             else:  # a promoting dtype, or a bias that is not a vector along the last axis
                 out = out + bias
-        self.save_for_backward(x, kernel)
+        if self.relu:
+            xp.maximum(out, 0, out=out)
+            self.save_for_backward(x, kernel, out)
+        else:
+            self.save_for_backward(x, kernel)
         return out
 
     def backward(self, grad: Any) -> tuple[Any, ...]:
-        x, kernel = self.saved
+        x, kernel = self.saved[:2]
         xp = get_array_module(grad)
+        if self.relu:
+            grad = grad * (self.saved[2] > 0)
         need = self.needs_input_grad
         grad_x = _stacked_times_matrix(xp, grad, kernel.T) if need[0] else None
         grad_kernel = None
@@ -475,13 +484,14 @@ def matmul(x: Any, y: Any) -> Tensor:
     return MatMul()(x, y)
 
 
-def linear(x: Any, kernel: Any, bias: Any = None) -> Tensor:
-    """``x @ kernel + bias``: what a ``Dense`` layer computes before its activation, fused.
+def linear(x: Any, kernel: Any, bias: Any = None, activation: str | None = None) -> Tensor:
+    """``x @ kernel + bias``: what a ``Dense`` layer computes, fused into one op.
 
     ``x`` is ``(..., in)``, ``kernel`` ``(in, out)`` (Keras's layout) and ``bias`` ``(out,)`` or
-    None. The same value and gradients as ``matmul(x, kernel) + bias``, with one output array
-    and one graph node: ``dx = dz @ kernel^T``, ``dkernel = x^T @ dz`` (leading axes folded into
-    the rows), ``dbias = dz`` summed over the leading axes.
+    None; ``activation`` is None or ``'relu'`` (applied in the same op). The same value and
+    gradients as ``matmul(x, kernel) + bias`` (then ``relu``), with one output array and one
+    graph node: ``dx = dz @ kernel^T``, ``dkernel = x^T @ dz`` (leading axes folded into the
+    rows), ``dbias = dz`` summed over the leading axes, ``dz`` masked by ``out > 0`` for ReLU.
 
     >>> linear(Tensor([[1.0, 2.0]]), Tensor([[3.0], [4.0]]), Tensor([0.5]))
     Tensor([[11.5]])
@@ -492,9 +502,12 @@ def linear(x: Any, kernel: Any, bias: Any = None) -> Tensor:
             f"linear: expected x (..., in) and a 2-D kernel (in, out), got shapes {tuple(x.shape)} "
             f"and {tuple(kernel.shape)}"
         )
+    if activation not in (None, "relu"):
+        raise ValueError(f"linear: activation must be None or 'relu', got {activation!r}")
+    relu = activation == "relu"
     if bias is None:
-        return Linear(False)(x, kernel)
-    return Linear(True)(x, kernel, bias)
+        return Linear(False, relu)(x, kernel)
+    return Linear(True, relu)(x, kernel, bias)
 
 
 def einsum(subscripts: str, *operands: Any) -> Tensor:

@@ -85,6 +85,8 @@ class Dense(Layer):
     def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:
         """``activation(inputs @ kernel + bias)``."""
         self._check_input(inputs.shape)
+        if self.activation is activations.relu:  # fused: one op, ReLU applied in place
+            return ops.linear(inputs, self.kernel, self.bias, activation="relu")
         return self.activation(ops.linear(inputs, self.kernel, self.bias))
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
