@@ -96,10 +96,10 @@ class Adam(Optimizer):
         return config
 
 
-def _adam_update(constants: Any, g: Array, w: Array, m: Array, v: Array, v_hat: Array | None,
-                 tmp: Array) -> None:
-    """Adam's rule on one block: updates ``w``, ``m``, ``v`` (and ``v_hat``) in place."""
-    alpha, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, epsilon = constants
+def update_moments(g: Array, m: Array, v: Array, tmp: Array, beta_1: Any, one_minus_beta_1: Any,
+                   beta_2: Any, one_minus_beta_2: Any) -> None:
+    """Adam's moving moments in place: ``m = b1 m + (1 - b1) g`` and ``v = b2 v + (1 - b2) g^2``
+    (``tmp`` is scratch of the same shape). Shared by Adam and Nadam."""
     np.multiply(g, one_minus_beta_1, out=tmp)
     m *= beta_1
     m += tmp
@@ -107,6 +107,13 @@ def _adam_update(constants: Any, g: Array, w: Array, m: Array, v: Array, v_hat: 
     tmp *= one_minus_beta_2
     v *= beta_2
     v += tmp
+
+
+def _adam_update(constants: Any, g: Array, w: Array, m: Array, v: Array, v_hat: Array | None,
+                 tmp: Array) -> None:
+    """Adam's rule on one block: updates ``w``, ``m``, ``v`` (and ``v_hat``) in place."""
+    alpha, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, epsilon = constants
+    update_moments(g, m, v, tmp, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2)
     if v_hat is not None:  # amsgrad
         np.maximum(v_hat, v, out=v_hat)
         v = v_hat

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from scratchdl import backend
+from scratchdl.optimizers.adam import update_moments
 from scratchdl.optimizers.base import Array, Optimizer
 
 __all__ = ["Nadam"]
@@ -114,13 +115,7 @@ def _nadam_update(constants: Any, g: Array, w: Array, m: Array, v: Array, tmp: A
     """Nadam's rule on one block: updates ``w``, ``m`` and ``v`` in place."""
     (lr, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, epsilon, m_weight, g_weight,
      v_correction) = constants
-    np.multiply(g, one_minus_beta_1, out=tmp)
-    m *= beta_1
-    m += tmp
-    np.multiply(g, g, out=tmp)
-    tmp *= one_minus_beta_2
-    v *= beta_2
-    v += tmp
+    update_moments(g, m, v, tmp, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2)
     np.multiply(m, m_weight, out=m_hat)
     np.multiply(g, g_weight, out=tmp)
     m_hat += tmp
