@@ -297,24 +297,41 @@ def test_norm_errors():
         ops.norm(x, axis=(1, -2))
 
 
-def test_linear_equals_matmul_plus_bias_and_adds_in_place() -> None:
+def _linear_against_composition(shape: tuple[int, ...], units: int, fused, plain) -> list:
+    """Run ``fused`` and ``plain`` (each ``(x, kernel, bias) -> Tensor``) on the same float32
+    data; assert equal outputs and gradients; return the fused output."""
     rng = np.random.default_rng(0)
-    x = Tensor(rng.standard_normal((5, 7, 3)).astype(np.float32), requires_grad=True)
-    kernel = Tensor(rng.standard_normal((3, 4)).astype(np.float32), requires_grad=True)
-    bias = Tensor(rng.standard_normal(4).astype(np.float32), requires_grad=True)
-    upstream = rng.standard_normal((5, 7, 4)).astype(np.float32)
-    grads = []
-    for fn in (lambda: ops.linear(x, kernel, bias), lambda: ops.matmul(x, kernel) + bias):
-        out = fn()
+    x = Tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=True)
+    kernel = Tensor(rng.standard_normal((shape[-1], units)).astype(np.float32), requires_grad=True)
+    bias = Tensor(rng.standard_normal(units).astype(np.float32), requires_grad=True)
+    upstream = rng.standard_normal((*shape[:-1], units)).astype(np.float32)
+    results = []
+    for fn in (fused, plain):
+        out = fn(x, kernel, bias)
         assert out.dtype == np.float32
         (out * Tensor(upstream)).sum().backward()
-        grads.append([out.numpy(), x.grad, kernel.grad, bias.grad])
+        results.append([out.numpy(), x.grad, kernel.grad, bias.grad])
         x.grad = kernel.grad = bias.grad = None
-    for fused, plain in zip(*grads):
-        np.testing.assert_allclose(fused, plain, rtol=1e-6, atol=1e-6)
+    for fused_value, plain_value in zip(*results):
+        np.testing.assert_allclose(fused_value, plain_value, rtol=1e-6, atol=1e-6)
+    return results[0][0]
+
+
+def test_linear_equals_matmul_plus_bias() -> None:
+    _linear_against_composition((5, 7, 3), 4, ops.linear, lambda x, k, b: ops.matmul(x, k) + b)
     # a float64 bias promotes the output, as matmul + bias would
-    promoted = ops.linear(x, kernel, Tensor(np.zeros(4)))
+    promoted = ops.linear(Tensor(np.ones((2, 3), np.float32)), Tensor(np.ones((3, 4), np.float32)),
+                          Tensor(np.zeros(4)))
     assert promoted.dtype == np.float64
+
+
+def test_linear_relu_equals_relu_of_linear() -> None:
+    out = _linear_against_composition(
+        (6, 5, 4), 8, lambda x, k, b: ops.linear(x, k, b, activation="relu"),
+        lambda x, k, b: ops.relu(ops.linear(x, k, b)))
+    assert (out == 0).any() and (out > 0).any()
+    with pytest.raises(ValueError, match="linear: activation must be None or 'relu', got 'tanh'"):
+        ops.linear(Tensor(np.ones((2, 3))), Tensor(np.ones((3, 4))), activation="tanh")
 
 
 def test_linear_errors_name_the_op_and_shapes() -> None:
@@ -322,23 +339,3 @@ def test_linear_errors_name_the_op_and_shapes() -> None:
         ops.linear(Tensor(np.zeros((2, 3))), Tensor(np.zeros((4, 5))))
     with pytest.raises(ValueError, match=r"linear: expected x \(\.\.\., in\) and a 2-D kernel"):
         ops.linear(Tensor(np.zeros((2, 3))), Tensor(np.zeros((2, 3, 4))))
-
-
-def test_linear_relu_equals_relu_of_linear() -> None:
-    rng = np.random.default_rng(1)
-    x = Tensor(rng.standard_normal((6, 5, 4)).astype(np.float32), requires_grad=True)
-    kernel = Tensor(rng.standard_normal((4, 8)).astype(np.float32), requires_grad=True)
-    bias = Tensor(rng.standard_normal(8).astype(np.float32), requires_grad=True)
-    upstream = rng.standard_normal((6, 5, 8)).astype(np.float32)
-    results = []
-    for fn in (lambda: ops.linear(x, kernel, bias, activation="relu"),
-               lambda: ops.relu(ops.linear(x, kernel, bias))):
-        out = fn()
-        (out * Tensor(upstream)).sum().backward()
-        results.append([out.numpy(), x.grad, kernel.grad, bias.grad])
-        x.grad = kernel.grad = bias.grad = None
-    assert (results[0][0] == 0).any() and (results[0][0] > 0).any()
-    for fused, plain in zip(*results):
-        np.testing.assert_allclose(fused, plain, rtol=1e-6, atol=1e-6)
-    with pytest.raises(ValueError, match="linear: activation must be None or 'relu', got 'tanh'"):
-        ops.linear(x, kernel, bias, activation="tanh")
