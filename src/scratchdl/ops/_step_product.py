@@ -19,6 +19,11 @@ that kernel runs faster there: measured on this project's machine, 0.18 -> 0.11 
 * ``Layout(width, depth)``: the same with the inner (summed) dimension cut into pieces of
   ``depth`` too; the pieces' partial products are then added up (one ``sum`` call).
 
+The LSTM keeps its gates gate-major, ``(4, batch, units)``: its forward product writes each
+gate's columns into that gate's block (``gates_out=4``), and its backward product reads the
+gradient in that layout, each gate's block multiplying that gate's rows of the weight, the four
+products summed (``gates_in=4``; the depth is then one gate's rows).
+
 The first product of each shape times the plain product against every candidate layout that
 divides the weight and keeps the fastest (by at least :data:`MIN_GAIN`), once per process;
 :func:`choose_layout` overrides the choice (tests run every layout on the same data). CuPy
@@ -230,19 +235,16 @@ class StepProduct:
         """The layout in use (None before the first product)."""
         return None if self.prepared is None else self.prepared.layout
 
-    def _decide(self, h: Any) -> _Prepared:
-        xp = get_array_module(h, self.weight)
+    def _decide(self, h: Any) -> _Prepared | None:
+        if get_array_module(h, self.weight) is not np:
+            return None  # CuPy: the plain products, untimed and uncut
         size, columns = self.weight.shape
-        plain = Layout(0, size // self.gates_in) if self.gates_in > 1 else PLAIN
-        layout = plain
-        if xp is np and h.ndim == (3 if self.gates_in > 1 else 2) and h.dtype == self.weight.dtype:
+        layout = Layout(0, size // self.gates_in) if self.gates_in > 1 else PLAIN
+        if h.ndim == (3 if self.gates_in > 1 else 2) and h.dtype == self.weight.dtype:
             key = (h.shape[-2], size, columns, h.dtype.str, self.gates_in, self.gates_out)
             if key not in _CHOSEN:
                 _CHOSEN[key] = _fastest(h, self.weight, self.gates_in, self.gates_out)
             layout = _CHOSEN[key]
-        if xp is not np:  # CuPy: the same products on whole arrays (no timing, no cut)
-            self.prepared = None
-            return None  # type: ignore[return-value]
         self.prepared = _Prepared(self.weight, layout, h.shape[-2], self.gates_in, self.gates_out)
         return self.prepared
 
