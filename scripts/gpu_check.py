@@ -60,6 +60,8 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
         [normal(4, 5)]),
     "sum/mean/max": (lambda x: ops.sum(x, axis=0) + ops.mean(x, axis=0) + ops.max(x, axis=0),
                      [normal(5, 6)]),
+    "linear + relu (Dense)": (lambda x, k, b: ops.linear(x, k, b, activation="relu"),
+                              [normal(2, 5, 4), normal(4, 6), normal(6)]),
     "einsum": (lambda a, b: ops.einsum("bij,bjk->bik", a, b), [normal(2, 3, 4), normal(2, 4, 5)]),
     "conv2d same (3 channels)": (lambda x, k: ops.conv2d(x, k, padding="same"),
                                  [normal(2, 9, 8, 3), normal(4, 4, 3, 5)]),
