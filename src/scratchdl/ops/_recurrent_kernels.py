@@ -4,15 +4,20 @@ Each fused op (``ops/_recurrent_cells.py``: SimpleRNN, LSTM, GRU) is one ``Funct
 every time step of a sequence and writes the backward pass (backpropagation through time) by
 hand; this module holds what they share. The public functions live in ``ops/recurrent.py``.
 
-The layout is the same for the three cells (Keras's gate orders: LSTM ``i, f, c, o``; GRU
+The scheme is the same for the three cells (Keras's gate orders: LSTM ``i, f, c, o``; GRU
 ``z, r, h``):
 
-* forward: the input projection of all time steps and all gates is ONE matmul,
-  ``(time*batch, input_dim) @ kernel``; each step adds ONE matmul ``h @ recurrent_kernel``,
-  then applies the gate nonlinearities in place in preallocated, contiguous buffers;
+* forward: the input projection of all time steps and all gates is ONE matmul call,
+  ``(time*batch, input_dim) @ kernel``; each step adds ONE product ``h @ recurrent_kernel``
+  (a ``StepProduct``: the weight laid out once for the whole sequence), then applies the gate
+  nonlinearities in place in preallocated, contiguous buffers;
 * backward: one loop over the steps in reverse fills the gradient of every step's
   pre-activations; the kernel, recurrent-kernel and bias gradients and the input gradient are
-  then each ONE matmul (or sum) over all steps at once.
+  then each ONE matmul call (or sum) over all steps at once.
+
+SimpleRNN and GRU keep the pre-activations as ``(time, batch, gates*units)``; the LSTM keeps
+them gate-major, ``(gates, time, batch, units)`` (``Sequence.gate_major``), so that each gate of
+a step is one contiguous block for its elementwise work.
 
 The only Python loop is over time steps (inherent to recurrence); a loop over the 3 or 4 gates
 appears only when recurrent dropout gives each gate its own mask, as Keras does.
