@@ -6,6 +6,7 @@ NumPy array is computed with NumPy and a CuPy array with CuPy; mixing the two in
 
 from __future__ import annotations
 
+import functools
 import random as _python_random
 from types import ModuleType
 from typing import Any
@@ -88,8 +89,17 @@ def as_array(value: Any, dtype: Any = None) -> Any:
 
 
 def is_floating(dtype: Any) -> bool:
-    """Return True for a floating-point dtype."""
-    return np.issubdtype(np.dtype(dtype), np.floating)
+    """Return True for a floating-point dtype (``np.issubdtype(dtype, np.floating)``).
+
+    The answer is cached per dtype: ops check their inputs' dtype on every call, and
+    ``np.issubdtype`` takes ~1.5 us each time.
+    """
+    return _is_floating_dtype(np.dtype(dtype))
+
+
+@functools.lru_cache(maxsize=None)
+def _is_floating_dtype(dtype: np.dtype) -> bool:
+    return bool(np.issubdtype(dtype, np.floating))
 
 
 def random_generator() -> np.random.Generator:

@@ -66,7 +66,7 @@ def _prediction(y_pred: Any, dtype: Any = None) -> Tensor:
     """``y_pred`` as a float tensor, cast (differentiably) to ``dtype`` when one is given."""
     tensor = y_pred if isinstance(y_pred, Tensor) else Tensor(backend.as_array(y_pred))
     target = np.dtype(dtype) if dtype is not None else (
-        None if tensor.dtype.kind == "f" else np.dtype(backend.floatx()))  # kind "f": is_floating
+        None if backend.is_floating(tensor.dtype) else np.dtype(backend.floatx()))
     if target is not None and tensor.dtype != target:
         tensor = ops.cast(tensor, target)
     return tensor

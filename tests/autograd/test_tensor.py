@@ -149,3 +149,10 @@ def test_orthogonal_initializer_and_recurrent_kernels_are_c_contiguous() -> None
     layer = sd.layers.LSTM(8)
     layer.build((2, 3, 5))
     assert all(weight.data.flags.c_contiguous for weight in layer.weights)
+
+
+def test_backend_is_floating_agrees_with_numpy_for_every_dtype() -> None:
+    from scratchdl import backend
+
+    for dtype in [*np.sctypeDict.values(), "float32", np.dtype("float16"), ">f8", "complex64"]:
+        assert backend.is_floating(dtype) == np.issubdtype(np.dtype(dtype), np.floating), dtype

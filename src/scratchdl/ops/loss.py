@@ -36,8 +36,7 @@ EPSILON = 1e-7  # keras.config.epsilon()
 # ------------------------------------------------------------------------------------- helpers
 def _as_float(x: Any) -> Any:
     """Predictions that are integers or bools are computed in the default float dtype."""
-    # dtype.kind == "f" is backend.is_floating without np.issubdtype's ~1.5 us per call.
-    return x if x.dtype.kind == "f" else x.astype(backend.floatx())
+    return x if backend.is_floating(x.dtype) else x.astype(backend.floatx())
 
 
 def _float_targets(op: str, what: str, predictions: Any, targets: Any) -> Any:

@@ -37,7 +37,7 @@ def _single_axis(axis: Any, ndim: int, op: str) -> int:
 
 def _as_float(x: Any) -> Any:
     """Integer and bool inputs are computed in the default float dtype, as Keras does."""
-    if x.dtype.kind == "f":  # backend.is_floating, without np.issubdtype's ~1.5 us per call
+    if backend.is_floating(x.dtype):
         return x
     return x.astype(backend.floatx())
 
