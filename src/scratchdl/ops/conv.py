@@ -354,7 +354,6 @@ def conv1d(
     sees inputs up to ``j * s`` only) or explicit ``(left, right)``.
 
     >>> import numpy as np
-
     >>> x = Tensor(np.ones((1, 5, 2), dtype=np.float32))
     >>> conv1d(x, Tensor(np.ones((3, 2, 4), dtype=np.float32))).shape
     (1, 3, 4)
@@ -381,7 +380,6 @@ def conv2d(
     the odd pixel at the bottom/right) or explicit ``((top, bottom), (left, right))``.
 
     >>> import numpy as np
-
     >>> x = Tensor(np.ones((2, 5, 5, 3), dtype=np.float32))
     >>> conv2d(x, Tensor(np.ones((3, 3, 3, 8), dtype=np.float32)), strides=2, padding="same").shape
     (2, 3, 3, 8)
@@ -426,7 +424,6 @@ def depthwise_conv1d(
     and padding as ``conv1d``.
 
     >>> import numpy as np
-
     >>> x = Tensor(np.ones((1, 6, 3), dtype=np.float32))
     >>> depthwise_conv1d(x, Tensor(np.ones((3, 3, 2), dtype=np.float32))).shape
     (1, 4, 6)
@@ -450,7 +447,6 @@ def depthwise_conv2d(
     ``conv2d``.
 
     >>> import numpy as np
-
     >>> x = Tensor(np.ones((1, 5, 5, 3), dtype=np.float32))
     >>> depthwise_conv2d(x, Tensor(np.ones((3, 3, 3, 2), dtype=np.float32))).shape
     (1, 3, 3, 6)

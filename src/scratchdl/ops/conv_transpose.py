@@ -203,7 +203,6 @@ def conv1d_transpose(
     for ``'same'`` without ``output_padding``, ``(W - 1) * s + max(k_eff, s)`` for ``'valid'``).
 
     >>> import numpy as np
-
     >>> x = Tensor(np.ones((1, 4, 3), dtype=np.float32))
     >>> conv1d_transpose(x, Tensor(np.ones((3, 2, 3), dtype=np.float32)), strides=2).shape
     (1, 9, 2)
@@ -230,7 +229,6 @@ def conv2d_transpose(
     ``k_eff = (kh - 1) * dh + 1``.
 
     >>> import numpy as np
-
     >>> x = Tensor(np.ones((1, 3, 3, 4), dtype=np.float32))
     >>> conv2d_transpose(x, Tensor(np.ones((3, 3, 8, 4), dtype=np.float32)), 2, "same").shape
     (1, 6, 6, 8)
