@@ -9,12 +9,9 @@ two frameworks are timed in alternating rounds (medians), so the ratio holds on 
 
 from __future__ import annotations
 
-import statistics
-from collections.abc import Callable
-
 import numpy as np
 
-from benchmarks.timing import Result, measure
+from benchmarks.timing import Result, compare_pair
 
 
 def mha_block(quick: bool) -> Result:
@@ -63,22 +60,9 @@ def mha_block(quick: bool) -> Result:
         expected = module(x_t, x_t, x_t, need_weights=False)[0].numpy()
     np.testing.assert_allclose(layer(x_sd, x_sd).numpy(), expected, atol=1e-4)
 
-    ours, theirs = _interleaved([run_scratchdl, run_torch], rounds=6 if quick else 25)
+    ours, theirs = compare_pair(run_scratchdl, run_torch, 6 if quick else 25)
     return Result(f"MultiHeadAttention {batch}x{tokens}x{dim}, {heads} heads, self-attention, "
                   "fwd+bwd", ours, theirs, target=1.5)
-
-
-def _interleaved(fns: list[Callable[[], None]], rounds: int) -> list[float]:
-    """Median seconds per call of each function, timed in alternating rounds, so load from
-    other processes on a shared machine slows both frameworks alike."""
-    for fn in fns:
-        measure(fn, 1, warmup=2)
-    samples: list[list[float]] = [[] for _ in fns]
-    for round_index in range(rounds):
-        order = range(len(fns)) if round_index % 2 == 0 else reversed(range(len(fns)))
-        for index in order:
-            samples[index].append(measure(fns[index], 1, warmup=0))
-    return [statistics.median(times) for times in samples]
 
 
 WORKLOADS = [mha_block]

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from benchmarks.timing import Result, format_seconds, measure
+from benchmarks.timing import Result, compare_pair, format_seconds, measure
 
 
 def _conv_workload(
@@ -59,7 +59,7 @@ def _conv_workload(
     repeats = 3 if quick else 10
     name = (f"conv2d {title}: {'x'.join(map(str, x_shape))} * {kh}x{kw}x{kernel_shape[2]}->"
             f"{kernel_shape[3]} s{strides} {padding}, fwd+bwd")
-    return Result(name, measure(run_scratchdl, repeats), measure(run_torch, repeats), target=2.0,
+    return Result(name, *compare_pair(run_scratchdl, run_torch, repeats), target=2.0,
                   note="" if input_grad else "kernel gradient only (the input is data)")
 
 
@@ -108,7 +108,7 @@ def depthwise_layer(quick: bool) -> Result:
 
     repeats = 3 if quick else 10
     return Result("depthwise_conv2d 3x3: 32x32x32x64 same, fwd+bwd",
-                  measure(run_scratchdl, repeats), measure(run_torch, repeats), target=2.0)
+                  *compare_pair(run_scratchdl, run_torch, repeats), target=2.0)
 
 
 def max_pool(quick: bool) -> Result:
@@ -136,8 +136,8 @@ def max_pool(quick: bool) -> Result:
         x_t.grad = None
 
     repeats = 5 if quick else 20
-    return Result("max_pool2d 2x2: 32x64x64x16, fwd+bwd", measure(run_scratchdl, repeats),
-                  measure(run_torch, repeats), target=2.0)
+    return Result("max_pool2d 2x2: 32x64x64x16, fwd+bwd",
+                  *compare_pair(run_scratchdl, run_torch, repeats), target=2.0)
 
 
 def naive_conv2d(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
@@ -173,12 +173,12 @@ def conv_vs_naive(quick: bool) -> Result:
         with torch.no_grad():
             F.conv2d(x_t, k_t)
 
-    run: Callable[[], object] = lambda: ops.conv2d(x_np, k_np)  # noqa: E731
+    run: Callable[[], object] = lambda: ops.conv2d(x_np, k_np)
     repeats = 5 if quick else 20
-    ours = measure(run, repeats)
+    ours, theirs = compare_pair(run, run_torch, repeats)
     naive = measure(lambda: naive_conv2d(x_np, k_np), 1 if quick else 3, warmup=0)
     return Result(
-        "conv2d fwd vs naive 4-loop: 4x16x16x8 * 3x3x8->16", ours, measure(run_torch, repeats),
+        "conv2d fwd vs naive 4-loop: 4x16x16x8 * 3x3x8->16", ours, theirs,
         note=f"naive loops {format_seconds(naive)}: conv2d is {naive / ours:,.0f}x faster",
         extra={"naive_s": naive, "speedup_vs_naive": naive / ours}, min_speedup=200.0,
     )

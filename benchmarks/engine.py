@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks.timing import Result, measure
+from benchmarks.timing import Result, compare_pair
 
 
 def chain_overhead(quick: bool) -> Result:
@@ -31,8 +31,7 @@ def chain_overhead(quick: bool) -> Result:
         y.sum().backward()
 
     repeats = 5 if quick else 20
-    return Result("engine: 1,000-op chain fwd+bwd", measure(run_scratchdl, repeats),
-                  measure(run_torch, repeats))
+    return Result("engine: 1,000-op chain fwd+bwd", *compare_pair(run_scratchdl, run_torch, repeats))
 
 
 def mlp_step(quick: bool) -> Result:
@@ -84,8 +83,8 @@ def mlp_step(quick: bool) -> Result:
                 p.grad = None
 
     repeats = 10 if quick else 50
-    return Result("engine: MLP 784-512-256-10 SGD step, batch 128", measure(run_scratchdl, repeats),
-                  measure(run_torch, repeats), target=1.2)
+    return Result("engine: MLP 784-512-256-10 SGD step, batch 128",
+                  *compare_pair(run_scratchdl, run_torch, repeats), target=1.2)
 
 
 WORKLOADS = [chain_overhead, mlp_step]

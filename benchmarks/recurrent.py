@@ -8,30 +8,9 @@ are computed too, as inside a stacked model.
 
 from __future__ import annotations
 
-import statistics
-import time
-from collections.abc import Callable
-from typing import Any
-
 import numpy as np
 
-from benchmarks.timing import Result
-
-
-def _interleaved(fns: dict[str, Callable[[], Any]], repeats: int, warmup: int = 2) -> dict[str, float]:
-    """Median seconds per call of each function, timed in alternating rounds, so that bursts
-    of load from other processes slow both frameworks alike."""
-    for fn in fns.values():
-        for _ in range(warmup):
-            fn()
-    samples: dict[str, list[float]] = {name: [] for name in fns}
-    names = list(fns)
-    for round_index in range(repeats):
-        for name in names if round_index % 2 == 0 else names[::-1]:
-            start = time.perf_counter()
-            fns[name]()
-            samples[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in samples.items()}
+from benchmarks.timing import Result, compare_pair
 
 
 def lstm_layer(quick: bool) -> Result:
@@ -78,9 +57,9 @@ def lstm_layer(quick: bool) -> Result:
         expected = module(x_t)[0].numpy()
     np.testing.assert_allclose(layer(x_sd).numpy(), expected, atol=1e-4)
 
-    times = _interleaved({"scratchdl": run_scratchdl, "pytorch": run_torch}, 4 if quick else 15)
+    ours, theirs = compare_pair(run_scratchdl, run_torch, 4 if quick else 15)
     return Result(f"LSTM layer {batch}x{steps}x{features} -> {units} units, return_sequences, "
-                  "fwd+bwd", times["scratchdl"], times["pytorch"], target=1.5)
+                  "fwd+bwd", ours, theirs, target=1.5)
 
 
 WORKLOADS = [lstm_layer]

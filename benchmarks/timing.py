@@ -88,6 +88,13 @@ def compare(fns: dict[str, Callable[[], Any] | None], repeats: int, warmup: int 
     return {name: (statistics.median(samples[name]) if name in samples else None) for name in fns}
 
 
+def compare_pair(ours: Callable[[], Any], theirs: Callable[[], Any], repeats: int,
+                 warmup: int = 2) -> tuple[float, float]:
+    """``compare`` for scratchdl against one other framework: their median seconds per call."""
+    times = compare({"scratchdl": ours, "other": theirs}, repeats, warmup=warmup)
+    return times["scratchdl"], times["other"]  # type: ignore[return-value]
+
+
 @dataclass
 class Result:
     """One row of the results table (times in seconds; None where a framework is not run)."""
