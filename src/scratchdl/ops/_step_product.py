@@ -130,6 +130,11 @@ class _Prepared:
     ``gates_out > 1``: the output is gate-major, ``(gates, rows, columns / gates)``.
     ``gates_in > 1``: the input is gate-major, ``(gates, rows, size / gates)``; the products of
     the gates' rows are summed.
+
+    Partial products (of the gates' rows, or of the depth pieces) are kept row-major,
+    ``(pieces, rows, columns)``: the batched product writes each block through a strided view,
+    and the sum over the pieces then runs on contiguous arrays (summing into a strided view of
+    the output was several times slower than the product's own share of the step).
     """
 
     def __init__(self, weight: Any, layout: Layout, rows: int, gates_in: int = 1,
@@ -137,21 +142,24 @@ class _Prepared:
         self.layout, self.gates_in, self.gates_out = layout, gates_in, gates_out
         size, columns = weight.shape
         width, depth = layout
-        self.partial = None
+        self.partial = self.partial_blocks = None
         if gates_out > 1:  # (gates, size, units) view, or (gates, units / width, size, width)
             units = columns // gates_out
             self.pieces = (weight.reshape(size, gates_out, units).transpose(1, 0, 2) if not width
                            else _pieces(weight, layout).reshape(gates_out, units // width, size, width))
-        elif gates_in > 1:  # (gates, depth, columns) view, or (gates, columns / width, depth, width)
+            return
+        if gates_in > 1:  # (gates, depth, columns) view, or (gates, columns / width, depth, width)
             self.pieces = (weight.reshape(gates_in, depth, columns) if not width
                            else _pieces(weight, layout))
-            shape = (gates_in, rows, columns) if not width else (gates_in, columns // width, rows, width)
-            self.partial = np.empty(shape, dtype=weight.dtype)
+            count = gates_in
         else:
             self.pieces = weight if layout == PLAIN else _pieces(weight, layout)
-            if depth:
-                self.partial = np.empty((size // depth, columns // width, rows, width),
-                                        dtype=weight.dtype)
+            count = size // depth if depth else 0
+        if count:
+            self.partial = np.empty((count, rows, columns), dtype=weight.dtype)
+            if width:  # the (count, blocks, rows, width) view the batched product writes
+                self.partial_blocks = self.partial.reshape(
+                    count, rows, columns // width, width).transpose(0, 2, 1, 3)
 
     def multiply(self, h: Any, out: Any) -> Any:
         width, depth = self.layout
@@ -165,10 +173,9 @@ class _Prepared:
         if self.gates_in > 1:
             if not width:
                 np.matmul(h, self.pieces, out=self.partial)
-                return np.sum(self.partial, axis=0, out=out)
-            np.matmul(h[:, None], self.pieces, out=self.partial)
-            np.sum(self.partial, axis=0, out=_out_blocks(out, width))
-            return out
+            else:
+                np.matmul(h[:, None], self.pieces, out=self.partial_blocks)
+            return np.add.reduce(self.partial, axis=0, out=out)
         if not width:
             return np.matmul(h, self.pieces, out=out)
         if not depth:
@@ -177,9 +184,8 @@ class _Prepared:
         rows, size = h.shape
         # (size/depth, 1, rows, depth) views of h times (size/depth, blocks, depth, width)
         h_pieces = h.reshape(rows, size // depth, depth).transpose(1, 0, 2)[:, None]
-        np.matmul(h_pieces, self.pieces, out=self.partial)
-        np.sum(self.partial, axis=0, out=_out_blocks(out, width))
-        return out
+        np.matmul(h_pieces, self.pieces, out=self.partial_blocks)
+        return np.add.reduce(self.partial, axis=0, out=out)
 
 
 def _fastest(h: Any, weight: Any, gates_in: int, gates_out: int) -> Layout:
