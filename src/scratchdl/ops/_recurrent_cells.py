@@ -68,7 +68,8 @@ class LSTMSequence(Sequence):
     Three layout choices keep the per-step work small:
 
     * the gates are stored ``i, f, o, c`` internally, so one call activates the three sigmoid
-      gates (the weights are permuted on the way in, their gradients on the way out);
+      gates (the weights are permuted on the way in; the weight-gradient products write each
+      gate's columns straight into Keras's order, ``gate_order``);
     * gate-major: the pre-activations of the whole sequence are ``(4, time, batch, units)``,
       so each gate of a step is one contiguous ``(batch, units)`` block. NumPy runs the step's
       elementwise work on whole blocks about twice as fast as on the column slices of a
@@ -84,6 +85,7 @@ class LSTMSequence(Sequence):
     n_states = 2
     overwrites_gates = True
     gate_major = True
+    gate_order = (0, 1, 3, 2)  # internal i, f, o, c -> Keras's column blocks i, f, c, o
 
     def _internal(self, weight: Any) -> Any:
         if weight is None:
@@ -173,8 +175,12 @@ class LSTMSequence(Sequence):
         xp = self.xp
         self.scratch = xp.empty((self.batch, self.units), dtype=self.dtype)
         self.upstream = xp.empty((4, self.batch, self.units), dtype=self.dtype)
-        # the step's gradient arrives gate-major: gate g multiplies the rows of gate g
-        self.recurrent_kernel_t = StepProduct(self.recurrent_kernel_t.weight, gates_in=4)
+
+    def _transposed_recurrent_product(self) -> StepProduct:
+        # The step's gradient arrives gate-major: gate g multiplies the rows of gate g. The
+        # transposed view is enough: the product lays the weight out in one copy (or, uncut,
+        # multiplies each gate's block of the view in place).
+        return StepProduct(self.recurrent_kernel.T, gates_in=4)
 
     def _gradient_product(self, dz: Any) -> Any:
         """``dz @ recurrent_kernel.T`` for a gate-major ``dz`` (per-gate dropout masks)."""
@@ -215,7 +221,8 @@ class LSTMSequence(Sequence):
     def _weight_grads(self, need_recurrent: bool, need_bias: bool,
                       input_bias_grad: Any) -> tuple[Any, Any]:
         grad_recurrent = (project_kernel_grad(self._hidden_before(), self.grad_zx,
-                                               self.recurrent_dropout_mask, 4, gate_major=True)
+                                               self.recurrent_dropout_mask, 4, gate_major=True,
+                                               order=self.gate_order)
                           if need_recurrent else None)
         return grad_recurrent, input_bias_grad
 

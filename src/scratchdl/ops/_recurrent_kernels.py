@@ -212,12 +212,13 @@ def project_input_grad(grad: Any, kernel_t: Any, masks: Any, gates: int,
 
 
 def project_kernel_grad(h: Any, grad: Any, masks: Any, gates: int,
-                        gate_major: bool = False) -> Any:
+                        gate_major: bool = False, order: tuple[int, ...] | None = None) -> Any:
     """The gradient of ``project`` with respect to the kernel, summed over all steps at once.
 
     ``h`` is ``(time, batch, size)`` and ``grad`` ``(time, batch, gates*units)``: one matmul
     ``(size, time*batch) @ (time*batch, gates*units)``. ``gate_major``: ``grad`` is
-    ``(gates, time, batch, units)`` and each gate's columns are one product.
+    ``(gates, time, batch, units)`` and each gate's columns are one product, written to column
+    block ``order[g]`` for gate ``g`` (the caller's gate order; by default block ``g``).
     """
     xp = get_array_module(grad)
     size = h.shape[-1]
@@ -225,13 +226,14 @@ def project_kernel_grad(h: Any, grad: Any, masks: Any, gates: int,
         units = grad.shape[-1]
         flat = grad.reshape(gates, -1, units)
         result = xp.empty((size, gates * units), dtype=grad.dtype)
-        per_gate = result.reshape(size, gates, units).transpose(1, 0, 2)  # (gates, size, units)
-        if masks is None or masks.shape[0] == 1:
-            inputs = h if masks is None else h * masks[0]
-            xp.matmul(inputs.reshape(-1, size).T, flat, out=per_gate)
-        else:
-            for g in range(gates):
-                xp.matmul((h * masks[g]).reshape(-1, size).T, flat[g], out=per_gate[g])
+        blocks = result.reshape(size, gates, units).transpose(1, 0, 2)  # (gates, size, units)
+        per_gate = masks is not None and masks.shape[0] > 1
+        if not per_gate:
+            inputs = (h if masks is None else h * masks[0]).reshape(-1, size).T
+        for g in range(gates):
+            if per_gate:
+                inputs = (h * masks[g]).reshape(-1, size).T
+            xp.matmul(inputs, flat[g], out=blocks[g if order is None else order[g]])
         return result
     flat_grad = grad.reshape(-1, grad.shape[-1])
     if masks is None:
@@ -296,6 +298,9 @@ class Sequence(Function):
     n_states = 1
     overwrites_gates = False
     gate_major = False  # zx and grad_zx as (gates, time, batch, units) instead
+    # A gate-major cell whose internal gate order differs from Keras's: the block of Keras's
+    # columns that internal gate g's weight gradients are written to (None: the same order).
+    gate_order: tuple[int, ...] | None = None
 
     def __init__(self, activation: str, recurrent_activation: str, has_bias: bool, mask: Any,
                  go_backwards: bool, return_sequences: bool, zero_output_for_mask: bool,
@@ -436,8 +441,7 @@ class Sequence(Function):
         # grad_zx[t]: the gradient of step t's input pre-activations (filled step by step). A
         # cell whose step t no longer needs zx[t] once it has written grad_zx[t] shares the buffer.
         self.grad_zx = self.zx if self.overwrites_gates else self._buffer(*self.zx.shape)
-        # contiguous transposes: every step multiplies by recurrent_kernel.T
-        self.recurrent_kernel_t = StepProduct(xp.ascontiguousarray(self.recurrent_kernel.T))
+        self.recurrent_kernel_t = self._transposed_recurrent_product()
         self._prepare_backward()
         carried_output = None  # gradient reaching output t through masked steps after it
         for t in range(steps - 1, -1, -1):
@@ -473,13 +477,11 @@ class Sequence(Function):
         if need[n + 1] or need_bias:
             # ONE matmul over all steps; with an input bias its last row is the bias gradient.
             grad_kernel = project_kernel_grad(self.xs, self.grad_zx, self.input_masks,
-                                              self.gates, self.gate_major)
+                                              self.gates, self.gate_major, self.gate_order)
             if self.xs.shape[-1] > self.kernel.shape[0]:
                 grad_kernel, input_bias_grad = grad_kernel[:-1], grad_kernel[-1]
+        # (the weight gradients come out in Keras's gate order: see gate_order)
         grad_recurrent, grad_bias = self._weight_grads(need[n + 2], need_bias, input_bias_grad)
-        # back to Keras's gate order (the permutation is its own inverse)
-        grad_kernel, grad_recurrent, grad_bias = (
-            self._internal(g) for g in (grad_kernel, grad_recurrent, grad_bias))
         grads = [grad_x, *d_states, grad_kernel, grad_recurrent]
         if self.has_bias:
             grads.append(grad_bias)
@@ -498,6 +500,10 @@ class Sequence(Function):
 
     def _step(self, t: int, zx: Any, previous: list[Any], out: list[Any] | None) -> list[Any]:
         raise NotImplementedError
+
+    def _transposed_recurrent_product(self) -> StepProduct:
+        """The step product by ``recurrent_kernel.T`` the backward steps use (laid out once)."""
+        return StepProduct(self.xp.ascontiguousarray(self.recurrent_kernel.T))
 
     def _prepare_backward(self) -> None:
         """Allocate any extra gradient buffers the cell's backward pass fills."""
