@@ -126,3 +126,64 @@ def test_indexable_dataset_protocol() -> None:
     model = sd.Sequential([sd.Input((1,)), sd.layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
     assert model.fit(data, epochs=2, verbose=0).params["steps"] == 3 and data.epochs_ended == 4
+
+
+def test_errors_name_the_model_method_and_the_expected_and_actual_values() -> None:
+    with pytest.raises(ValueError, match=r"^Model.fit/evaluate/predict: Data is expected to be in format .*"
+                                         r"found a tuple of 4 elements \(int, int, int, str\)"):
+        unpack_x_y_sample_weight((1, 2, 3, "w"))
+    with pytest.raises(ValueError, match=r"^Model.fit/evaluate/predict: Data cardinality is ambiguous\. .*"
+                                         r"got 'x' shapes: \(4, 1\); 'y' shapes: \(3,\)$"):
+        ArrayDataAdapter(np.zeros((4, 1)), np.zeros(3))
+    with pytest.raises(ValueError, match=r"'x' shapes: \(2, 1\), \(\); 'y' shapes: \(2,\)"):
+        ArrayDataAdapter([np.zeros((2, 1)), np.float32(1.0)], np.zeros(2))  # a scalar has no samples
+    with pytest.raises(ValueError, match=r"^Model.fit/evaluate/predict: `batch_size` must be a positive "
+                                         r"integer or None, got batch_size=-4$"):
+        ArrayDataAdapter(np.zeros((4, 1)), batch_size=-4)
+    with pytest.raises(ValueError, match=r"got batch_size=2\.5$"):
+        ArrayDataAdapter(np.zeros((4, 1)), batch_size=2.5)
+    with pytest.raises(ValueError, match=r"^Model.fit/evaluate/predict: Unrecognized data type: x=object\. "
+                                         r"Expected NumPy arrays"):
+        get_data_adapter(object())
+    with pytest.raises(ValueError, match=r"^Model.fit/evaluate/predict: `sample_weight` must not be given "
+                                         r"when `x` is a generator or iterable \(generator\); got "
+                                         r"sample_weight of type ndarray"):
+        get_data_adapter((b for b in []), sample_weight=np.ones(2))
+
+
+def test_fit_only_errors_name_model_fit() -> None:
+    x, y = np.arange(10)[:, None], np.arange(10)
+    with pytest.raises(ValueError, match=r"^Model.fit: Training data contains 1 samples, which is not "
+                                         r"sufficient .*`validation_split=0.5` \(the split leaves 0 "
+                                         r"training and 1 validation samples"):
+        train_validation_split((x[:1], y[:1], None), 0.5)
+    for bad in (1.0, 1.5, -0.2):
+        with pytest.raises(ValueError, match=rf"^Model.fit: `validation_split` must be a fraction strictly "
+                                             rf"between 0 and 1, got validation_split={bad}$"):
+            train_validation_split((x, y, None), bad)
+    with pytest.raises(ValueError, match=r"^Model.fit: `validation_split` is only supported for arrays "
+                                         r"and tensors; got generator"):
+        train_validation_split(((v for v in [1]), None, None), 0.5)
+    weights = {0: 0.5, 2: 3.0}
+    with pytest.raises(ValueError, match=r"^Model.fit: You cannot use `class_weight` and `sample_weight` "
+                                         r"at the same time"):
+        ArrayDataAdapter(np.zeros((2, 1)), np.zeros(2), sample_weight=np.ones(2), class_weight=weights)
+    with pytest.raises(ValueError, match=r"^Model.fit: `class_weight` is only supported for models with a "
+                                         r"single output; got targets `y` as a list of 2 arrays$"):
+        ArrayDataAdapter(np.zeros((2, 1)), [np.zeros(2), np.zeros(2)], class_weight=weights)
+    with pytest.raises(ValueError, match=r"^Model.fit: `class_weight` needs targets `y`, got y=None$"):
+        ArrayDataAdapter(np.zeros((2, 1)), class_weight=weights)
+    with pytest.raises(ValueError, match=r"^Model.fit/evaluate: for a model with several outputs, a single "
+                                         r"`sample_weight` array .* got shape \(2, 3\)$"):
+        ArrayDataAdapter(np.zeros((2, 1)), [np.zeros(2), np.zeros(2)], sample_weight=np.ones((2, 3)))
+
+
+def test_class_weight_errors_show_the_bad_key_or_target_shape() -> None:
+    with pytest.raises(ValueError, match=r"^Model.fit/train_on_batch: `class_weight` needs one class per "
+                                         r"sample: .* got targets of shape \(2, 3, 4\)$"):
+        class_weight_to_sample_weights(np.zeros((2, 3, 4)), {0: 2.0})
+    with pytest.raises(ValueError, match=r"^Model.fit/train_on_batch: Expected `class_weight` to be a dict "
+                                         r"with integer class indices as keys, got the key 'cat' \(str\)"):
+        class_weight_to_sample_weights(np.array([0, 1]), {0: 1.0, "cat": 2.0})
+    with pytest.raises(ValueError, match=r"got the key 1\.5 \(float\)"):
+        class_weight_to_sample_weights(np.array([0, 1]), {1.5: 2.0})

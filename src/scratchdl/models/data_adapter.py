@@ -12,6 +12,9 @@
 ``EpochIterator`` walks one epoch of an adapter as Keras's does: ``steps_per_epoch`` caps the
 epoch (and keeps a generator's position between epochs), and running out of data early ends the
 epoch with a warning.
+
+Errors name the ``Model`` method the data came through (``Model.fit``; ``Model.fit/evaluate/predict``
+where the same check serves all three) and state what was expected and what was got.
 """
 
 from __future__ import annotations
@@ -25,6 +28,13 @@ import numpy as np
 
 from scratchdl import backend
 from scratchdl.autograd.tensor import Tensor
+
+# The public entry points that reach this module: errors start with the one (or ones) that can
+# reach each check, since the adapter does not know which method built it.
+_FIT = "Model.fit"
+_FIT_EVALUATE = "Model.fit/evaluate"
+_FIT_TRAIN_ON_BATCH = "Model.fit/train_on_batch"
+_ANY = "Model.fit/evaluate/predict"
 
 __all__ = [
     "ArrayDataAdapter", "EpochIterator", "IterableDataAdapter", "class_weight_to_sample_weights",
@@ -68,9 +78,10 @@ def unpack_x_y_sample_weight(data: Any) -> tuple[Any, Any, Any]:
         return data[0], data[1], None
     if len(data) == 3:
         return data[0], data[1], data[2]
+    kinds = ", ".join(type(item).__name__ for item in data)
     raise ValueError(
-        "Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, "
-        f"found a tuple of {len(data)} elements"
+        f"{_ANY}: Data is expected to be in format `x`, `(x,)`, `(x, y)`, or "
+        f"`(x, y, sample_weight)`, found a tuple of {len(data)} elements ({kinds})"
     )
 
 
@@ -131,14 +142,20 @@ def is_array_like(value: Any) -> bool:
 def class_weight_to_sample_weights(y: Any, class_weight: dict[int, float]) -> np.ndarray:
     """Per-sample weights from ``{class_index: weight}``: one-hot targets use their argmax,
     ``(n, 1)`` targets their value; classes missing from the dict weigh 1."""
+    for cls in class_weight:
+        if not _is_integer(cls):
+            raise ValueError(
+                f"{_FIT_TRAIN_ON_BATCH}: Expected `class_weight` to be a dict with integer class "
+                f"indices as keys, got the key {cls!r} ({type(cls).__name__}) in {class_weight}"
+            )
     labels = np.asarray(y.data if isinstance(y, Tensor) else y)
     if labels.ndim > 1:
         labels = np.argmax(labels, axis=-1) if labels.shape[-1] != 1 else np.squeeze(labels, axis=-1)
     labels = np.round(labels).astype(np.int64)
     if labels.ndim != 1:
         raise ValueError(
-            f"class_weight: targets must be class indices or one-hot rows per sample, got shape "
-            f"{np.shape(y)}"
+            f"{_FIT_TRAIN_ON_BATCH}: `class_weight` needs one class per sample: targets of shape "
+            f"(n,), (n, 1) or one-hot (n, classes), got targets of shape {np.shape(y)}"
         )
     if labels.size == 0:
         return np.ones((0,), dtype=backend.floatx())
@@ -149,12 +166,27 @@ def class_weight_to_sample_weights(y: Any, class_weight: dict[int, float]) -> np
     return lookup[labels]
 
 
+def _is_integer(value: Any) -> bool:
+    """Whether ``value`` is a whole number (``2``, ``np.int64(2)``, ``2.0``; not ``'2'``)."""
+    if isinstance(value, (str, bytes)):
+        return False
+    try:
+        return bool(int(value) == value)
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
 def train_validation_split(arrays: tuple[Any, ...], validation_split: float) -> tuple[Any, Any]:
     """Split arrays: the *last* ``validation_split`` fraction of samples becomes validation data."""
+    if not 0.0 < validation_split < 1.0:
+        raise ValueError(
+            f"{_FIT}: `validation_split` must be a fraction strictly between 0 and 1, got "
+            f"validation_split={validation_split}"
+        )
     for leaf in _leaves(arrays):
         if not is_array_like(leaf):
             raise ValueError(
-                "`validation_split` is only supported for arrays and tensors; got "
+                f"{_FIT}: `validation_split` is only supported for arrays and tensors; got "
                 f"{type(leaf).__name__}. Pass validation_data instead"
             )
     arrays = _as_arrays(arrays)
@@ -165,8 +197,10 @@ def train_validation_split(arrays: tuple[Any, ...], validation_split: float) -> 
     split_at = int(math.floor(total * (1.0 - validation_split)))
     if split_at == 0 or split_at == total:
         raise ValueError(
-            f"Training data contains {total} samples, which is not sufficient to split it into a "
-            f"validation and training set as specified by `validation_split={validation_split}`"
+            f"{_FIT}: Training data contains {total} samples, which is not sufficient to split it "
+            f"into a validation and training set as specified by "
+            f"`validation_split={validation_split}` (the split leaves {split_at} training and "
+            f"{total - split_at} validation samples; both need at least 1)"
         )
     train = map_structure(lambda a: a[:split_at], arrays)
     validation = map_structure(lambda a: a[split_at:], arrays)
@@ -184,29 +218,42 @@ class ArrayDataAdapter:
         sample_weight = _as_arrays(sample_weight)
         if sample_weight is not None:
             if class_weight is not None:
-                raise ValueError("You cannot use `class_weight` and `sample_weight` at the same time")
+                raise ValueError(f"{_FIT}: You cannot use `class_weight` and `sample_weight` at the "
+                                 "same time; pass one of them")
             if isinstance(y, (list, tuple, dict)) and not isinstance(sample_weight, (list, tuple, dict)):
                 if sample_weight.ndim > 2 or (sample_weight.ndim == 2 and sample_weight.shape[1] != 1):
                     raise ValueError(
-                        "For a model with several outputs, a single `sample_weight` array must "
-                        f"have one value per sample (shape (n,)), got {sample_weight.shape}"
+                        f"{_FIT_EVALUATE}: for a model with several outputs, a single "
+                        "`sample_weight` array must have one value per sample (shape (n,) or "
+                        f"(n, 1)), got shape {sample_weight.shape}"
                     )
                 sample_weight = map_structure(lambda _: sample_weight, y)
         if class_weight is not None:
             if isinstance(y, (list, tuple, dict)):
-                raise ValueError("`class_weight` is only supported for models with a single output")
+                raise ValueError(
+                    f"{_FIT}: `class_weight` is only supported for models with a single output; "
+                    f"got targets `y` as a {type(y).__name__} of {len(y)} arrays"
+                )
             if y is None:
-                raise ValueError("`class_weight` needs targets `y`")
+                raise ValueError(f"{_FIT}: `class_weight` needs targets `y`, got y=None")
             sample_weight = class_weight_to_sample_weights(y, class_weight)
         self._data = pack_x_y_sample_weight(x, y, sample_weight)
         sizes = {int(np.shape(leaf)[0]) if np.ndim(leaf) else -1 for leaf in _leaves(self._data)}
         if len(sizes) != 1 or -1 in sizes:
-            details = ", ".join(f"{np.shape(leaf)}" for leaf in _leaves(self._data))
+            details = "; ".join(
+                f"'{label}' shapes: " + ", ".join(str(np.shape(leaf)) for leaf in _leaves(part))
+                for label, part in zip(("x", "y", "sample_weight"), self._data)
+            )
             raise ValueError(
-                f"Data cardinality is ambiguous: every array must have the same number of samples "
-                f"(first dimension); got arrays with shapes {details}"
+                f"{_ANY}: Data cardinality is ambiguous. Make sure all arrays contain the same "
+                f"number of samples (first dimension, so no scalars); got {details}"
             )
         self.num_samples = sizes.pop()
+        if batch_size is not None and not (_is_integer(batch_size) and batch_size >= 0):
+            raise ValueError(
+                f"{_ANY}: `batch_size` must be a positive integer or None, got "
+                f"batch_size={batch_size!r}"
+            )
         if not batch_size:
             batch_size = int(math.ceil(self.num_samples / steps)) if steps else 32
         self.batch_size = int(batch_size)
@@ -278,13 +325,14 @@ def get_data_adapter(x: Any, y: Any = None, sample_weight: Any = None, batch_siz
         for name, value in (("y", y), ("sample_weight", sample_weight)):
             if value is not None:
                 raise ValueError(
-                    f"`{name}` must not be given when `x` is a generator or iterable "
-                    f"({type(x).__name__}); yield (x, y) or (x, y, sample_weight) batches from it"
+                    f"{_ANY}: `{name}` must not be given when `x` is a generator or iterable "
+                    f"({type(x).__name__}); got {name} of type {type(value).__name__}. Yield "
+                    "(x, y) or (x, y, sample_weight) batches from it instead"
                 )
         return IterableDataAdapter(x, class_weight=class_weight)
     raise ValueError(
-        f"Unrecognized data type: x={type(x).__name__}. Expected NumPy arrays (or lists/dicts "
-        "of them), tensors, or a generator/iterable of batches"
+        f"{_ANY}: Unrecognized data type: x={type(x).__name__}. Expected NumPy arrays (or "
+        "lists/dicts of them), tensors, or a generator/iterable of batches"
     )
 
 
