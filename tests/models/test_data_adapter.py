@@ -187,3 +187,11 @@ def test_class_weight_errors_show_the_bad_key_or_target_shape() -> None:
         class_weight_to_sample_weights(np.array([0, 1]), {0: 1.0, "cat": 2.0})
     with pytest.raises(ValueError, match=r"got the key 1\.5 \(float\)"):
         class_weight_to_sample_weights(np.array([0, 1]), {1.5: 2.0})
+
+
+def test_class_weight_negative_labels_and_float_keys_match_keras() -> None:
+    # Keras looks every label up in the dict (class_weight.get(label, 1.0)): a negative label
+    # gets its own entry or 1, never the weight of the class counted from the end.
+    labels = np.array([-1, 0, 2, 1, -3])
+    np.testing.assert_array_equal(class_weight_to_sample_weights(labels, {0: 0.5, 2: 3.0}), [1, 0.5, 3, 1, 1])
+    np.testing.assert_array_equal(class_weight_to_sample_weights(labels, {-1: 7.0, 2.0: 3.0}), [7, 1, 3, 1, 1])

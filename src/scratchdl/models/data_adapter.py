@@ -141,7 +141,7 @@ def is_array_like(value: Any) -> bool:
 
 def class_weight_to_sample_weights(y: Any, class_weight: dict[int, float]) -> np.ndarray:
     """Per-sample weights from ``{class_index: weight}``: one-hot targets use their argmax,
-    ``(n, 1)`` targets their value; classes missing from the dict weigh 1."""
+    ``(n, 1)`` targets their value; classes missing from the dict weigh 1 (as in Keras)."""
     for cls in class_weight:
         if not _is_integer(cls):
             raise ValueError(
@@ -157,13 +157,21 @@ def class_weight_to_sample_weights(y: Any, class_weight: dict[int, float]) -> np
             f"{_FIT_TRAIN_ON_BATCH}: `class_weight` needs one class per sample: targets of shape "
             f"(n,), (n, 1) or one-hot (n, classes), got targets of shape {np.shape(y)}"
         )
+    weights = np.ones(labels.shape, dtype=backend.floatx())
     if labels.size == 0:
-        return np.ones((0,), dtype=backend.floatx())
-    lookup = np.ones(max(int(labels.max()), max(class_weight, default=0)) + 1, dtype=backend.floatx())
-    for cls, weight in class_weight.items():
-        if int(cls) >= 0:
-            lookup[int(cls)] = weight
-    return lookup[labels]
+        return weights
+    by_class = {int(cls): weight for cls, weight in class_weight.items()}
+    # A lookup table indexed by label; a negative label must not index it from the end, so those
+    # (Keras gives them their own class_weight entry, else 1) are set one class at a time.
+    lookup = np.ones(max(int(labels.max()), *by_class, 0) + 1, dtype=backend.floatx())
+    for cls, weight in by_class.items():
+        if cls >= 0:
+            lookup[cls] = weight
+        else:
+            weights[labels == cls] = weight
+    known = labels >= 0
+    weights[known] = lookup[labels[known]]
+    return weights
 
 
 def _is_integer(value: Any) -> bool:
