@@ -10,7 +10,7 @@ import pytest
 from scratchdl import backend
 from scratchdl.layers import Dense
 from scratchdl.models import Input, Sequential
-from scratchdl.saving.weights_io import write_npz, write_safetensors
+from scratchdl.saving.weights_io import collect_weights, write_npz, write_safetensors
 from tests.saving.models import sequential
 
 
@@ -102,3 +102,35 @@ def test_optimizer_of_another_kind_is_skipped_with_a_warning(tmp_path):
         target.load_weights(tmp_path / "w.weights.safetensors")
     for a, b in zip(target.get_weights(), source.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_bad_optimizer_variable_fails_the_load_before_any_weight_changes(tmp_path):
+    # Optimizer variables used to be checked for shape only: a non-numeric one ("x") failed
+    # inside optimizer.load_own_variables, after the model's weights had been assigned (and "7"
+    # was silently cast to 7).
+    x, y = np.ones((8, 3), "float32"), np.zeros((8, 2), "float32")
+    source = sequential(seed=0)
+    source.compile(optimizer="sgd", loss="mse")
+    source.fit(x, y, verbose=0)
+    arrays, _ = collect_weights(source)
+    assert "optimizer/vars/0" in arrays
+    arrays["optimizer/vars/0"] = np.array("x")  # iterations, as text: the shape is right
+    np.savez(tmp_path / "w.npz", **arrays)
+    target = sequential(seed=1)
+    target.compile(optimizer="sgd", loss="mse")
+    target.optimizer.build(target.trainable_weights)
+    before = target.get_weights()
+    optimizer_before = [np.array(v) for v in target.optimizer.variables]
+    with pytest.raises(ValueError, match=r"w\.npz' into model '.*': 1 problem\(s\):\n  - optimizer variable 0 "
+                                         r"of '.*' has dtype <U1, which cannot become int64 \(expected a "
+                                         r"bool, integer or float array\)\nNothing was changed"):
+        target.load_weights(tmp_path / "w.npz")
+    for a, b in zip(target.get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(target.optimizer.variables, optimizer_before):
+        np.testing.assert_array_equal(np.array(a), b)
+    with pytest.warns(UserWarning, match="(?s)optimizer variable 0 .* has dtype <U1.*skipped"):
+        target.load_weights(tmp_path / "w.npz", skip_mismatch=True)
+    for a, b in zip(target.get_weights(), source.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert int(np.array(target.optimizer.variables[0])) == 0

@@ -95,9 +95,13 @@ class AssignmentPlan:
             self.optimizer.load_own_variables(self.optimizer_store)
 
 
+_NUMERIC_KINDS = "biuf"
+_NUMERIC_DESCRIPTION = "a bool, integer or float array"
+
+
 def _dtype_problem(array: np.ndarray, weight: Parameter) -> str | None:
-    if array.dtype.kind not in "biuf":
-        return f"has dtype {array.dtype}, which cannot become {weight.dtype}"
+    if array.dtype.kind not in _NUMERIC_KINDS:
+        return f"has dtype {array.dtype}, which cannot become {weight.dtype} (expected {_NUMERIC_DESCRIPTION})"
     return None
 
 
@@ -163,10 +167,17 @@ def plan_optimizer_variables(plan: AssignmentPlan, model: Any, optimizer: Any, s
         return
     bad = False
     for i, variable in enumerate(variables):
-        shape = tuple(np.shape(saved[str(i)]))
-        if shape != tuple(variable.shape):
+        array = np.asarray(saved[str(i)])
+        if tuple(array.shape) != tuple(variable.shape):
             plan.problems.append(f"optimizer variable {i} of '{optimizer.name}': the optimizer has "
-                                 f"shape {tuple(variable.shape)}, the file has {shape}")
+                                 f"shape {tuple(variable.shape)}, the file has {tuple(array.shape)}")
+            bad = True
+        elif array.dtype.kind not in _NUMERIC_KINDS:
+            # Checked here, not left to load_own_variables: by then the model's weights are
+            # already assigned, and a string such as "3" would even be cast without complaint.
+            plan.problems.append(f"optimizer variable {i} of '{optimizer.name}' has dtype "
+                                 f"{array.dtype}, which cannot become {variable.dtype} "
+                                 f"(expected {_NUMERIC_DESCRIPTION})")
             bad = True
     if not bad:
         plan.optimizer = optimizer
