@@ -103,3 +103,23 @@ def test_target_directory_and_directory_target(tmp_path):
     (tmp_path / "d.keras").mkdir()
     with pytest.raises(IsADirectoryError):
         sequential().save(tmp_path / "d.keras")
+
+
+def test_write_errors_name_the_function_called(tmp_path):
+    model = sequential()
+    with pytest.raises(FileNotFoundError, match=r"^save_model: cannot write '.*m\.keras': the directory "
+                                                r"'.*missing' does not exist$"):
+        model.save(tmp_path / "missing" / "m.keras")
+    with pytest.raises(FileNotFoundError, match=r"^save_weights: cannot write '.*w\.npz': the directory"):
+        model.save_weights(tmp_path / "missing" / "w.npz")
+    (tmp_path / "d.weights.h5").mkdir()
+    with pytest.raises(IsADirectoryError, match=r"^save_weights: cannot write to '.*d\.weights\.h5': it is a "
+                                                r"directory, expected a file path$"):
+        model.save_weights(tmp_path / "d.weights.h5")
+    model.save_weights(tmp_path / "w.weights.safetensors")
+    with pytest.raises(FileExistsError, match=r"^save_weights: '.*w\.weights\.safetensors' already exists and "
+                                              r"overwrite=False; pass overwrite=True to replace it$"):
+        model.save_weights(tmp_path / "w.weights.safetensors", overwrite=False)
+    with pytest.raises(FileExistsError, match=r"^atomic_write: "), \
+            file_utils.atomic_write(tmp_path / "w.weights.safetensors", overwrite=False):
+        pass  # called directly, atomic_write names itself

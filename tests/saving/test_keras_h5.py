@@ -221,3 +221,47 @@ def test_nested_model_paths_match_keras(tmp_path):
     ours = Model(s_in, layers.Dense(2)(s_inner(s_in)))
     ours.load_weights(tmp_path / "k.weights.h5")
     _assert_same_outputs(ours, theirs, X)
+
+
+def test_h5_errors_name_the_function_called_and_what_was_expected(tmp_path):
+    ours = Sequential([Input((4,)), layers.Dense(3, name="dense_1")])
+    with h5py.File(tmp_path / "no_names.h5", "w") as f:
+        f.create_group("model_weights").attrs["keras_version"] = b"2.1.2"
+    with pytest.raises(ValueError, match=r"^load_weights: '.*no_names\.h5' is not a Keras weights file: expected "
+                                         r"a 'layer_names' attribute on '/model_weights', found attributes "
+                                         r"\['keras_version'\]$"):
+        ours.load_weights(tmp_path / "no_names.h5")
+    with h5py.File(tmp_path / "text.h5", "w") as f:
+        group = f.create_group("model_weights")
+        group.attrs["layer_names"] = np.array([b"dense_1"])
+        layer = group.create_group("dense_1")
+        layer.attrs["weight_names"] = np.array([b"kernel", b"bias"])
+        layer.create_dataset("kernel", data=np.array([b"text"]))
+        layer.create_group("bias")
+    with pytest.raises(ValueError, match=r"^load_weights: '.*text\.h5': '/model_weights/dense_1/kernel' has dtype "
+                                         r"\|S4, expected a numeric \(bool, integer or float\) array$"):
+        ours.load_weights(tmp_path / "text.h5")
+    with h5py.File(tmp_path / "text.h5", "a") as f:
+        del f["model_weights/dense_1/kernel"]
+        f["model_weights/dense_1"].create_dataset("kernel", data=np.zeros((4, 3), "float32"))
+    with pytest.raises(ValueError, match=r"^load_legacy_weights: '.*text\.h5': '/model_weights/dense_1/bias' "
+                                         r"should be a weight dataset, got an HDF5 Group$"):
+        load_legacy_weights(ours, tmp_path / "text.h5")
+    unbuilt = Sequential([layers.Dense(3)])
+    with pytest.raises(ValueError, match=r"^load_legacy_weights: model '.*' has not been built yet"):
+        load_legacy_weights(unbuilt, tmp_path / "text.h5")
+    (tmp_path / "plain.txt").write_text("not hdf5")
+    with pytest.raises(OSError, match=r"^load_keras_h5_weights: '.*plain\.txt': cannot be opened as an HDF5 "
+                                      r"file \(expected Keras \.h5 weights\)"):
+        load_keras_h5_weights(ours, tmp_path / "plain.txt")
+    with pytest.raises(FileNotFoundError, match=r"^load_keras_h5_weights: '.*absent\.h5': cannot be opened"):
+        load_keras_h5_weights(ours, tmp_path / "absent.h5")  # still a FileNotFoundError
+
+
+def test_keras3_reader_refuses_the_legacy_layout_by_name(tmp_path):
+    from scratchdl.saving.keras_h5 import read_keras3_weights
+
+    keras.saving.save_model(keras_sequential(), tmp_path / "k.h5")
+    with pytest.raises(ValueError, match=r"^read_keras3_weights: '.*k\.h5' has the legacy Keras layout "
+                                         r"\(layer_names\), expected the Keras 3 layout"):
+        read_keras3_weights(tmp_path / "k.h5")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zipfile
 
 import numpy as np
 import pytest
@@ -134,3 +135,59 @@ def test_bad_optimizer_variable_fails_the_load_before_any_weight_changes(tmp_pat
     for a, b in zip(target.get_weights(), source.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert int(np.array(target.optimizer.variables[0])) == 0
+
+
+def test_load_errors_name_load_weights_and_the_file(tmp_path):
+    source = sequential()
+    source.save_weights(tmp_path / "w.npz")
+    target = _mismatched_model()
+    with pytest.raises(ValueError, match=r"^load_weights: cannot load the weights from '.*w\.npz' into model "
+                                         r"'.*': 5 problem\(s\):\n"):
+        target.load_weights(tmp_path / "w.npz")
+    with pytest.warns(UserWarning, match=r"^load_weights: cannot load the weights from '.*w\.npz'"):
+        target.load_weights(tmp_path / "w.npz", skip_mismatch=True)
+    with pytest.raises(ValueError, match=r"^load_weights: model '.*' has not been built yet, so it has no "
+                                         r"weights to load into \(expected a built model\)\. Build it first"):
+        Sequential([Dense(2)]).load_weights(tmp_path / "w.npz")
+    with pytest.raises(ValueError, match=r"^load_weights: arguments not recognized: \['strict'\] \(expected "
+                                         r"only skip_mismatch, by_name\)$"):
+        source.load_weights(tmp_path / "w.npz", strict=True)
+    with pytest.raises(FileNotFoundError, match=r"^load_weights: no file found at '.*nope\.npz'"):
+        source.load_weights(tmp_path / "nope.npz")
+    (tmp_path / "w.txt").write_text("hello")
+    with pytest.raises(ValueError, match=r"^load_weights: the file '.*w\.txt' is not in a format scratchdl "
+                                         r"reads \(expected .*\); it starts with b'hello'$"):
+        source.load_weights(tmp_path / "w.txt")
+    np.save(tmp_path / "a.npy", np.zeros(3))
+    with pytest.raises(ValueError, match=r"^load_weights: '.*a\.npy' holds a single \.npy array, not a weights "
+                                         r"file \(expected \.safetensors, \.npz"):
+        source.load_weights(tmp_path / "a.npy")
+    # A damaged zip keeps its exception type (zipfile.BadZipFile) and now names the call and file.
+    (tmp_path / "cut.npz").write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(zipfile.BadZipFile, match=r"^load_weights: '.*cut\.npz' starts like a zip file but is "
+                                                 r"not a valid one \(expected a \.keras archive or \.npz\)"):
+        source.load_weights(tmp_path / "cut.npz")
+    (tmp_path / "short.safetensors").write_bytes((2).to_bytes(8, "little") + b"{}")
+    before = source.get_weights()
+    with pytest.raises(ValueError, match=r"^load_weights: cannot load the weights from '.*short\.safetensors'"
+                                         r".*4 problem\(s\)"):
+        source.load_weights(tmp_path / "short.safetensors")  # an empty file: every weight is missing
+    for a, b in zip(source.get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_save_weights_errors_name_save_weights(tmp_path):
+    model = sequential()
+    with pytest.raises(ValueError, match=r"^save_weights: sharded weight files are not supported \(expected "
+                                         r"max_shard_size=None, got max_shard_size=5\)$"):
+        model.save_weights(tmp_path / "w.npz", max_shard_size=5)
+    with pytest.raises(ValueError, match=r"^save_weights: arguments not recognized: \['format'\] \(expected "
+                                         r"only overwrite, max_shard_size=None\)$"):
+        model.save_weights(tmp_path / "w.npz", format="h5")
+    with pytest.raises(ValueError, match=r"^save_weights: model '.*' has not been built yet, so it has no "
+                                         r"weights to save\. Try building the model first"):
+        Sequential([Dense(2)]).save_weights(tmp_path / "u.npz")
+    with pytest.raises(ValueError, match=r"^save_weights: 'text' has dtype <U1; only numbers are saved to "
+                                         r"\.npz \(expected a bool, integer or float array\)$"):
+        write_npz(tmp_path / "w.npz", {"text": np.array(["a"])})
+    assert not (tmp_path / "w.npz").exists()

@@ -143,7 +143,93 @@ def test_load_model_rejects_other_files(tmp_path):
     with pytest.raises(ValueError, match="not in a format scratchdl reads"):
         load_model(tmp_path / "notes.keras")
     sequential().save_weights(tmp_path / "w.weights.h5")
-    with pytest.raises(ValueError, match="Keras HDF5 file: rebuild the model and call model.load_weights"):
+    with pytest.raises(ValueError, match=r"^load_model: '.*w\.weights\.h5' is a Keras HDF5 file, not a .keras model archive \(expected a "
+                                         r"zip file with config\.json\)\. It holds weights only: rebuild the model "
+                                         r"and call model\.load_weights\.$"):
         load_model(tmp_path / "w.weights.h5")
     with pytest.raises(FileNotFoundError):
         load_model(tmp_path / "missing.keras")
+
+
+def test_save_model_errors_name_save_model_and_what_was_expected(tmp_path):
+    model = sequential()
+    # Keras's own words after the function's name.
+    with pytest.raises(ValueError, match=r"^save_model: Invalid filepath extension for saving\. Please add a "
+                                         r"`\.keras` extension to the filepath\. Received: filepath=.*m\.pt\.$"):
+        model.save(tmp_path / "m.pt")
+    with pytest.raises(ValueError, match=r"^save_model: scratchdl only writes the zipped \.keras archive "
+                                         r"\(expected zipped=True, got zipped=False\)$"):
+        model.save(tmp_path / "m.keras", zipped=False)
+    with pytest.raises(ValueError, match=r"^save_model: arguments not recognized: \['format'\] \(expected only "
+                                         r"overwrite, zipped, include_optimizer\)$"):
+        model.save(tmp_path / "m.keras", format="tf")
+    with pytest.warns(UserWarning, match=r"^save_model: you are saving model '.*', which has not been built"):
+        Sequential([]).save(tmp_path / "empty.keras")
+
+
+def test_unserializable_config_value_names_save_model_and_the_type(tmp_path):
+    from scratchdl.layers import Dense
+    from scratchdl.models import Input
+
+    class Odd(Dense):
+        def get_config(self):
+            return {**super().get_config(), "thing": object()}
+
+    model = Sequential([Input((3,)), Odd(2)], name="odd_model")
+    with pytest.raises(TypeError, match=r"^save_model: cannot save model 'odd_model': a config value of type "
+                                        r"object cannot be stored in a JSON config \(expected numbers, "
+                                        r"strings, booleans, None, lists or dicts\)"):
+        model.save(tmp_path / "odd.keras")
+    assert not (tmp_path / "odd.keras").exists()
+
+
+def test_load_model_errors_name_load_model_and_the_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"^load_model: no file found at '.*missing\.keras' \(the path "
+                                                r"does not exist\)$"):
+        load_model(tmp_path / "missing.keras")
+    with pytest.raises(FileNotFoundError, match=r"\(the path is a directory, not a file\)$"):
+        load_model(tmp_path)
+    (tmp_path / "notes.keras").write_text("just text")
+    with pytest.raises(ValueError, match=r"^load_model: the file '.*notes\.keras' is not in a format scratchdl "
+                                         r"reads \(expected a \.keras archive, \.safetensors, \.npz or Keras \.h5 "
+                                         r"file\); it starts with b'just tex'$"):
+        load_model(tmp_path / "notes.keras")
+    sequential().save_weights(tmp_path / "w.safetensors")
+    with pytest.raises(ValueError, match=r"^load_model: '.*w\.safetensors' is a \.safetensors weights file, not "
+                                         r"a \.keras model archive .* rebuild the model and call"):
+        load_model(tmp_path / "w.safetensors")
+    (tmp_path / "cut.keras").write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(ValueError, match=r"^load_model: '.*cut\.keras' is not a \.keras archive \(expected a "
+                                         r"zip file\)$"):
+        load_model(tmp_path / "cut.keras")
+
+
+def _archive(path, **members):
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name.replace("__", "."), data)
+    return path
+
+
+def test_damaged_archive_errors_say_what_was_expected(tmp_path):
+    with pytest.raises(ValueError, match=r"^load_model: '.*a\.keras': config\.json is not valid JSON "
+                                         r"\(Expecting property name"):
+        load_model(_archive(tmp_path / "a.keras", config__json="{oops"))
+    with pytest.raises(ValueError, match=r"^load_model: '.*b\.keras': config\.json must hold a config dict, got "
+                                         r"a JSON list$"):
+        load_model(_archive(tmp_path / "b.keras", config__json="[1, 2]"))
+    with pytest.raises(ValueError, match=r"^load_model: '.*c\.keras' holds no weights: expected a "
+                                         r"model\.weights\.safetensors or model\.weights\.h5 member, found "
+                                         r"\['config\.json'\]$"):
+        load_model(_archive(tmp_path / "c.keras", config__json="{}"))
+    header = b"[1, 2]"
+    with pytest.raises(ValueError, match=r"^load_model: '.*d\.keras' \(model\.weights\.safetensors\): the "
+                                         r"safetensors header must be a JSON object, got a JSON list$"):
+        load_model(_archive(tmp_path / "d.keras", config__json="{}",
+                            model__weights__safetensors=len(header).to_bytes(8, "little") + header))
+    with pytest.raises(ValueError, match=r"^load_model: '.*e\.keras' \(model\.weights\.safetensors\) is too "
+                                         r"short to be a safetensors file: 3 bytes, expected at least 8"):
+        load_model(_archive(tmp_path / "e.keras", config__json="{}", model__weights__safetensors="abc"))
+    # The same damage reached through load_weights is reported under load_weights.
+    with pytest.raises(ValueError, match=r"^load_weights: '.*a\.keras': config\.json is not valid JSON"):
+        sequential().load_weights(tmp_path / "a.keras")

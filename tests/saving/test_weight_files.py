@@ -62,3 +62,15 @@ def test_by_name_only_for_legacy_h5(tmp_path):
     sequential().save_weights(tmp_path / "w.weights.h5")
     with pytest.raises(ValueError, match="`by_name` only applies to legacy"):
         sequential().load_weights(tmp_path / "w.weights.h5", by_name=True)
+
+
+def test_by_name_error_names_load_weights_the_file_and_the_value(tmp_path):
+    sequential().save_weights(tmp_path / "w.npz")
+    with pytest.raises(ValueError, match=r"^load_weights: `by_name` only applies to legacy Keras \.h5 files; "
+                                         r"'.*w\.npz' is a zip file \(got by_name=True, expected None\)$"):
+        sequential().load_weights(tmp_path / "w.npz", by_name=True)
+    sequential().save_weights(tmp_path / "w.weights.h5")
+    with pytest.raises(ValueError, match=r"^load_weights: `by_name` only applies to legacy Keras \.h5 files "
+                                         r"\(with layer_names\); '.*w\.weights\.h5' has the Keras 3 layout "
+                                         r"\(got by_name=False, expected None\)$"):
+        sequential().load_weights(tmp_path / "w.weights.h5", by_name=False)

@@ -8,6 +8,9 @@
   does it.
 * ``read_zip_member`` reads one member of an archive after checking that it is not a
   "decompression bomb" (a tiny member declaring a gigantic size).
+
+Every error starts with the public function the user called (``save_weights: ...``,
+``load_model: ...``): the entry points pass it down as ``caller`` (or inside ``where``).
 """
 
 from __future__ import annotations
@@ -39,24 +42,29 @@ def _current_umask() -> int:
 
 
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike[str], overwrite: bool = True) -> Iterator[IO[bytes]]:
+def atomic_write(path: str | os.PathLike[str], overwrite: bool = True,
+                 caller: str = "atomic_write") -> Iterator[IO[bytes]]:
     """Open a binary temporary file that replaces ``path`` only if the block succeeds.
 
     Args:
         path: the destination file.
         overwrite: when False and ``path`` exists, raise ``FileExistsError`` before writing.
+        caller: the public function writing (``'save_weights'``), named first in errors.
 
     >>> with atomic_write("weights.npz") as f:    # doctest: +SKIP
     ...     f.write(data)
     """
     path = os.fspath(path)
     if os.path.isdir(path):
-        raise IsADirectoryError(f"Cannot write to '{path}': it is a directory")
+        raise IsADirectoryError(f"{caller}: cannot write to '{path}': it is a directory, expected a "
+                                "file path")
     if not overwrite and os.path.exists(path):
-        raise FileExistsError(f"'{path}' already exists; pass overwrite=True to replace it")
+        raise FileExistsError(f"{caller}: '{path}' already exists and overwrite=False; pass "
+                              "overwrite=True to replace it")
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
-        raise FileNotFoundError(f"Cannot write '{path}': the directory '{directory}' does not exist")
+        raise FileNotFoundError(f"{caller}: cannot write '{path}': the directory '{directory}' does "
+                                "not exist")
     fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -95,8 +103,10 @@ def refuse_pickle(head: bytes, where: str) -> None:
         )
 
 
-def sniff_format(path: str | os.PathLike[str]) -> str:
+def sniff_format(path: str | os.PathLike[str], caller: str = "sniff_format") -> str:
     """The format of the file at ``path``: ``'zip'``, ``'hdf5'``, ``'npy'`` or ``'safetensors'``.
+
+    ``caller`` (the public function reading, e.g. ``'load_weights'``) starts every error message.
 
     Raises:
         ValueError: for a pickle, or for any content that is none of those formats.
@@ -104,7 +114,8 @@ def sniff_format(path: str | os.PathLike[str]) -> str:
     """
     path = os.fspath(path)
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"No file found at '{path}'")
+        what = "is a directory, not a file" if os.path.isdir(path) else "does not exist"
+        raise FileNotFoundError(f"{caller}: no file found at '{path}' (the path {what})")
     with open(path, "rb") as handle:
         head = handle.read(16)
     for magic, name in _MAGIC:
@@ -114,15 +125,18 @@ def sniff_format(path: str | os.PathLike[str]) -> str:
         header_size = int.from_bytes(head[:8], "little")
         if 0 < header_size <= os.path.getsize(path) - 8:
             return "safetensors"
-    refuse_pickle(head, f"The file '{path}'")
+    refuse_pickle(head, f"{caller}: the file '{path}'")
     raise ValueError(
-        f"The file '{path}' is not in a format scratchdl reads (a .keras archive, .safetensors, "
-        f".npz or Keras .h5); it starts with {head[:8]!r}"
+        f"{caller}: the file '{path}' is not in a format scratchdl reads (expected a .keras archive, "
+        f".safetensors, .npz or Keras .h5 file); it starts with {head[:8]!r}"
     )
 
 
 def read_zip_member(archive: zipfile.ZipFile, name: str, where: str) -> bytes:
-    """Read member ``name`` of ``archive`` (refusing decompression bombs and pickles)."""
+    """Read member ``name`` of ``archive`` (refusing decompression bombs and pickles).
+
+    ``where`` names the caller and the file for error messages (``"load_model: 'm.keras'"``).
+    """
     try:
         info = archive.getinfo(name)
     except KeyError as error:
@@ -135,7 +149,8 @@ def read_zip_member(archive: zipfile.ZipFile, name: str, where: str) -> bytes:
     with archive.open(info) as handle:
         data = handle.read(info.file_size + 1)
     if len(data) > info.file_size:
-        raise ValueError(f"{where}: member '{name}' is longer than its declared size")
+        raise ValueError(f"{where}: member '{name}' is longer than its declared size of "
+                         f"{info.file_size} bytes")
     refuse_pickle(data[:16], f"{where}: member '{name}'")
     return data
 

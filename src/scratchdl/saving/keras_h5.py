@@ -11,7 +11,8 @@
   weights, as Keras does.
 
 Reading is defensive: only hard links to plain datasets are followed (no external links, external
-storage or virtual datasets), and every problem is collected before anything is assigned.
+storage or virtual datasets), and every problem is collected before anything is assigned. Errors
+start with the public function called (``load_weights: 'x.h5': ...``; ``caller`` passes it down).
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ import numpy as np
 
 from scratchdl.saving.file_utils import atomic_write
 from scratchdl.saving.weight_paths import variable_entries
-from scratchdl.saving.weights_io import AssignmentPlan, collect_weights, plan_assignment
+from scratchdl.saving.weights_io import (
+    AssignmentPlan, check_built_for_loading, collect_weights, plan_assignment,
+)
 
 __all__ = [
     "is_legacy_h5", "load_keras_h5_weights", "load_legacy_weights", "read_keras3_weights",
@@ -78,19 +81,31 @@ def _read_dataset(group: Any, name: str, where: str) -> np.ndarray:
     h5py = _h5py()
     dataset = _child(group, name, where)
     if not isinstance(dataset, h5py.Dataset):
-        raise ValueError(f"{where}: '{dataset.name}' is not a dataset")
+        raise ValueError(f"{where}: '{dataset.name}' should be a weight dataset, got an HDF5 "
+                         f"{type(dataset).__name__}")
     if dataset.is_virtual or dataset.external:
-        raise ValueError(f"{where}: '{dataset.name}' refers to data outside the file; refused")
+        kind = "a virtual dataset" if dataset.is_virtual else "external storage"
+        raise ValueError(f"{where}: '{dataset.name}' refers to data outside the file ({kind}); refused")
     if dataset.dtype.kind not in "biuf":
-        raise ValueError(f"{where}: '{dataset.name}' has dtype {dataset.dtype}, not a numeric array")
+        raise ValueError(f"{where}: '{dataset.name}' has dtype {dataset.dtype}, expected a numeric "
+                         "(bool, integer or float) array")
     return np.asarray(dataset[()])
 
 
-def _open(source: Any) -> Any:
+def _describe(source: Any) -> str:
+    """The file named in messages: its quoted path, or 'the HDF5 data' for bytes."""
+    return f"'{os.fspath(source)}'" if not isinstance(source, (bytes, bytearray)) else "the HDF5 data"
+
+
+def _open(source: Any, where: str) -> Any:
     h5py = _h5py()
-    if isinstance(source, (bytes, bytearray)):
-        return h5py.File(io.BytesIO(bytes(source)), "r")
-    return h5py.File(os.fspath(source), "r")
+    try:
+        if isinstance(source, (bytes, bytearray)):
+            return h5py.File(io.BytesIO(bytes(source)), "r")
+        return h5py.File(os.fspath(source), "r")
+    except OSError as error:  # h5py's own message names neither the caller nor what was expected
+        raise type(error)(f"{where}: cannot be opened as an HDF5 file (expected Keras .h5 weights): "
+                          f"{error}") from error
 
 
 def is_legacy_h5(h5file: Any) -> bool:
@@ -121,20 +136,22 @@ def read_keras3_weights(source: Any, where: str | None = None) -> dict[str, np.n
 
     Args:
         source: a path, or the file's bytes (e.g. ``model.weights.h5`` inside a ``.keras`` archive).
-        where: a description of the file for error messages.
+        where: the caller and the file, for error messages (``"load_weights: 'w.weights.h5'"``).
     """
-    where = where or (f"'{os.fspath(source)}'" if not isinstance(source, (bytes, bytearray)) else "the HDF5 data")
-    with _open(source) as h5file:
+    where = where or f"read_keras3_weights: {_describe(source)}"
+    with _open(source, where) as h5file:
         if is_legacy_h5(h5file):
-            raise ValueError(f"{where} has the legacy Keras layout (layer_names); use load_legacy_weights")
+            raise ValueError(f"{where} has the legacy Keras layout (layer_names), expected the Keras 3 "
+                             "layout (layers/.../vars/<i>); use load_legacy_weights")
         return dict(_walk_vars(h5file, "", where))
 
 
 def write_keras3_weights(model: Any, filepath: str | os.PathLike[str], overwrite: bool = True,
-                         include_optimizer: bool = True) -> None:
+                         include_optimizer: bool = True, caller: str = "save_weights") -> None:
     """Write the model's weights in Keras 3's ``.weights.h5`` layout (atomically).
 
-    Keras loads the file into an equivalent Keras model with ``model.load_weights``.
+    Keras loads the file into an equivalent Keras model with ``model.load_weights``. ``caller``
+    is the public function named first in error messages.
     """
     h5py = _h5py()
     arrays, _ = collect_weights(model, include_optimizer=include_optimizer)
@@ -156,7 +173,7 @@ def write_keras3_weights(model: Any, filepath: str | os.PathLike[str], overwrite
                 group.attrs["name"] = owners.get(owner, owner.rsplit("/", 1)[-1])
                 groups[owner] = group
             groups[owner][index] = value
-    with atomic_write(filepath, overwrite=overwrite) as handle:
+    with atomic_write(filepath, overwrite=overwrite, caller=caller) as handle:
         handle.write(buffer.getvalue())
 
 
@@ -175,7 +192,8 @@ def _read_legacy(h5file: Any, where: str) -> tuple[list[tuple[str, list[str], li
         group = _child(h5file, "model_weights", where)
     names = _attribute_list(group, "layer_names")
     if not names and "layer_names" not in group.attrs:
-        raise ValueError(f"{where} is not a Keras weights file (no 'layer_names' attribute)")
+        raise ValueError(f"{where} is not a Keras weights file: expected a 'layer_names' attribute on "
+                         f"'{group.name}', found attributes {sorted(group.attrs)}")
     layers = []
     for name in names:
         layer_group = _child(group, name, where)
@@ -205,7 +223,7 @@ def _plan_layer(plan: AssignmentPlan, label: str, weights: list[Any], weight_nam
 
 
 def load_legacy_weights(model: Any, source: Any, by_name: bool | None = None,
-                        skip_mismatch: bool = False) -> None:
+                        skip_mismatch: bool = False, caller: str = "load_legacy_weights") -> None:
     """Load a legacy-layout Keras ``.h5`` file into ``model``.
 
     Args:
@@ -215,17 +233,18 @@ def load_legacy_weights(model: Any, source: Any, by_name: bool | None = None,
             the layers that have weights (Keras's default); None (default) uses names when every
             name in the file is a layer of the model, else the order.
         skip_mismatch: skip (with a warning) instead of failing on mismatched layers.
+        caller: the public function named first in error messages (``load_weights`` passes its own).
 
     Raises:
         ValueError: listing every mismatch (layers missing on either side, weight counts,
             shapes); the model is unchanged when it is raised.
     """
-    where = f"'{os.fspath(source)}'" if not isinstance(source, (bytes, bytearray)) else "the HDF5 data"
-    if not getattr(model, "built", False):
-        raise ValueError(f"You are loading weights into model '{model.name}', which has not been built yet.")
-    with _open(source) as h5file:
+    source_name = _describe(source)
+    check_built_for_loading(model, caller)
+    where = f"{caller}: {source_name}"
+    with _open(source, where) as h5file:
         file_layers, top_values = _read_legacy(h5file, where)
-    plan = AssignmentPlan(source=where, model_name=model.name)
+    plan = AssignmentPlan(source=source_name, model_name=model.name, caller=caller)
     model_layers = [layer for layer in model.layers if layer.weights]
     by_layer_name = {layer.name: layer for layer in model.layers}
     if by_name is None:
@@ -260,21 +279,23 @@ def load_legacy_weights(model: Any, source: Any, by_name: bool | None = None,
 
 
 def load_keras_h5_weights(model: Any, source: Any, by_name: bool | None = None,
-                          skip_mismatch: bool = False) -> None:
+                          skip_mismatch: bool = False, caller: str = "load_keras_h5_weights") -> None:
     """Load any Keras ``.h5`` weights file (either layout) into ``model``, validating everything.
 
-    ``by_name`` applies to the legacy layout only (see ``load_legacy_weights``).
+    ``by_name`` applies to the legacy layout only (see ``load_legacy_weights``); ``caller`` is
+    the public function named first in error messages.
     """
-    where = f"'{os.fspath(source)}'" if not isinstance(source, (bytes, bytearray)) else "the HDF5 data"
-    with _open(source) as h5file:
+    source_name = _describe(source)
+    with _open(source, f"{caller}: {source_name}") as h5file:
         legacy = is_legacy_h5(h5file)
     if legacy:
-        load_legacy_weights(model, source, by_name=by_name, skip_mismatch=skip_mismatch)
+        load_legacy_weights(model, source, by_name=by_name, skip_mismatch=skip_mismatch, caller=caller)
         return
     if by_name is not None:
-        raise ValueError("`by_name` only applies to legacy Keras .h5 files (with layer_names); "
-                         f"{where} has the Keras 3 layout")
-    store = read_keras3_weights(source, where)
-    plan = plan_assignment(model, store, where)
+        raise ValueError(f"{caller}: `by_name` only applies to legacy Keras .h5 files (with layer_names); "
+                         f"{source_name} has the Keras 3 layout (got by_name={by_name!r}, expected None)")
+    check_built_for_loading(model, caller)
+    store = read_keras3_weights(source, f"{caller}: {source_name}")
+    plan = plan_assignment(model, store, source_name, caller=caller)
     plan.raise_or_warn(skip_mismatch)
     plan.apply()

@@ -13,6 +13,10 @@
 
 ``load_weights`` recognizes a file by its content, not its name, and also accepts a ``.keras``
 archive (it then loads only the weights and optimizer state into the given model).
+
+Every error starts with the function called (``save_model: ...``, ``load_weights: ...``;
+``Model.save``, ``Model.save_weights`` and ``Model.load_weights`` call the functions of the same
+name, ``save_model`` for ``Model.save``) and says what was expected and what was found.
 """
 
 from __future__ import annotations
@@ -50,15 +54,18 @@ def save_model(model: Any, filepath: str | os.PathLike[str], overwrite: bool = T
     zipped = kwargs.pop("zipped", True)
     kwargs.pop("include_optimizer", None)
     if kwargs:
-        raise ValueError(f"save_model: arguments not recognized: {sorted(kwargs)}")
+        raise ValueError(f"save_model: arguments not recognized: {sorted(kwargs)} (expected only "
+                         "overwrite, zipped, include_optimizer)")
     if not zipped:
-        raise ValueError("save_model: scratchdl only writes the zipped .keras archive (zipped=True)")
+        raise ValueError(f"save_model: scratchdl only writes the zipped .keras archive (expected "
+                         f"zipped=True, got zipped={zipped!r})")
     if not path.endswith(MODEL_EXTENSIONS):
         hint = (" For weights that Keras can read, use model.save_weights('x.weights.h5')."
                 if path.endswith((".h5", ".hdf5")) else "")
+        # Keras's own words, after the function's name.
         raise ValueError(
-            f"Invalid filepath extension for saving. Please add a `.keras` extension to the "
-            f"filepath. Received: filepath={path}.{hint}"
+            f"save_model: Invalid filepath extension for saving. Please add a `.keras` extension to "
+            f"the filepath. Received: filepath={path}.{hint}"
         )
     saving_lib.save_model(model, path, overwrite=overwrite)
 
@@ -67,11 +74,14 @@ def load_model(filepath: str | os.PathLike[str], custom_objects: Mapping[str, An
                compile: bool = True, safe_mode: bool = True) -> Any:
     """Load a model saved with ``model.save`` (see ``saving_lib.load_model``)."""
     path = os.fspath(filepath)
-    kind = sniff_format(path)
+    kind = sniff_format(path, caller="load_model")
     if kind != "zip":
-        what = "a Keras HDF5 file: rebuild the model and call model.load_weights" if kind == "hdf5" else \
-            f"a {kind} file"
-        raise ValueError(f"load_model: '{path}' is {what}, not a .keras model archive")
+        what = {"hdf5": "a Keras HDF5 file", "safetensors": "a .safetensors weights file",
+                "npy": "a single .npy array"}.get(kind, f"a {kind} file")
+        hint = (" It holds weights only: rebuild the model and call model.load_weights."
+                if kind in ("hdf5", "safetensors") else "")
+        raise ValueError(f"load_model: '{path}' is {what}, not a .keras model archive (expected a zip "
+                         f"file with config.json).{hint}")
     return saving_lib.load_model(path, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
 
 
@@ -86,24 +96,26 @@ def save_weights(model: Any, filepath: str | os.PathLike[str], overwrite: bool =
     """
     path = os.fspath(filepath)
     if kwargs.get("max_shard_size") is not None:
-        raise ValueError("save_weights: sharded weight files (max_shard_size) are not supported")
+        raise ValueError(f"save_weights: sharded weight files are not supported (expected "
+                         f"max_shard_size=None, got max_shard_size={kwargs['max_shard_size']!r})")
     kwargs.pop("max_shard_size", None)
     if kwargs:
-        raise ValueError(f"save_weights: arguments not recognized: {sorted(kwargs)}")
+        raise ValueError(f"save_weights: arguments not recognized: {sorted(kwargs)} (expected only "
+                         "overwrite, max_shard_size=None)")
     if not getattr(model, "built", False):
         raise ValueError(
-            f"You are saving model '{model.name}', which has not been built yet. Try building the "
-            "model first by calling it on some data or by using `build()`."
+            f"save_weights: model '{model.name}' has not been built yet, so it has no weights to "
+            "save. Try building the model first by calling it on some data or by using `build()`."
         )
     if path.endswith((".weights.safetensors", ".safetensors")):
         arrays, labels = collect_weights(model)
         write_safetensors(path, arrays, {"format": "scratchdl.weights", "paths": json.dumps(labels)},
-                          overwrite=overwrite)
+                          overwrite=overwrite, caller="save_weights")
     elif path.endswith(".weights.h5"):
-        keras_h5.write_keras3_weights(model, path, overwrite=overwrite)
+        keras_h5.write_keras3_weights(model, path, overwrite=overwrite, caller="save_weights")
     elif path.endswith(".npz"):
         arrays, _ = collect_weights(model)
-        write_npz(path, arrays, overwrite=overwrite)
+        write_npz(path, arrays, overwrite=overwrite, caller="save_weights")
     else:
         raise ValueError(
             f"save_weights: the filename must end in one of {list(WEIGHTS_EXTENSIONS)}. "
@@ -129,27 +141,38 @@ def load_weights(model: Any, filepath: str | os.PathLike[str], skip_mismatch: bo
     path = os.fspath(filepath)
     by_name = kwargs.pop("by_name", None)
     if kwargs:
-        raise ValueError(f"load_weights: arguments not recognized: {sorted(kwargs)}")
-    kind = sniff_format(path)
-    where = f"'{path}'"
+        raise ValueError(f"load_weights: arguments not recognized: {sorted(kwargs)} (expected only "
+                         "skip_mismatch, by_name)")
+    kind = sniff_format(path, caller="load_weights")
+    source = f"'{path}'"
+    where = f"load_weights: {source}"
     if by_name is not None and kind != "hdf5":
-        raise ValueError("`by_name` only applies to legacy Keras .h5 files")
+        raise ValueError(f"load_weights: `by_name` only applies to legacy Keras .h5 files; {source} is "
+                         f"a {kind} file (got by_name={by_name!r}, expected None)")
     if kind == "hdf5":
-        keras_h5.load_keras_h5_weights(model, path, by_name=by_name, skip_mismatch=skip_mismatch)
+        keras_h5.load_keras_h5_weights(model, path, by_name=by_name, skip_mismatch=skip_mismatch,
+                                       caller="load_weights")
         return
     if kind == "safetensors":
         with open(path, "rb") as handle:
             store, _ = read_safetensors(handle.read(), where)
     elif kind == "zip":
-        with zipfile.ZipFile(path) as archive:
-            is_model_archive = saving_lib.CONFIG_FILENAME in archive.namelist()
+        try:
+            with zipfile.ZipFile(path) as archive:
+                is_model_archive = saving_lib.CONFIG_FILENAME in archive.namelist()
+        except zipfile.BadZipFile as error:  # starts like a zip, but is truncated or damaged
+            # Still BadZipFile (the type callers have always seen here), now naming the file.
+            raise zipfile.BadZipFile(f"{where} starts like a zip file but is not a valid one "
+                                     f"(expected a .keras archive or .npz): {error}") from error
         if is_model_archive:
-            saving_lib.load_archive_into(model, saving_lib.read_archive(path), skip_mismatch=skip_mismatch)
+            saving_lib.load_archive_into(model, saving_lib.read_archive(path, caller="load_weights"),
+                                         skip_mismatch=skip_mismatch, caller="load_weights")
             return
         with open(path, "rb") as handle:
             store = read_npz(handle.read(), where)
     else:
-        raise ValueError(f"load_weights: {where} holds a single .npy array, not a weights file")
-    plan = plan_assignment(model, store, where)
+        raise ValueError(f"{where} holds a single .npy array, not a weights file (expected "
+                         ".safetensors, .npz, .weights.h5, Keras .h5 or a .keras archive)")
+    plan = plan_assignment(model, store, source, caller="load_weights")
     plan.raise_or_warn(skip_mismatch)
     plan.apply()

@@ -18,7 +18,8 @@ activation) cannot be saved: the error says how to register a named function ins
 
 Loading reads the config, rebuilds the model, validates *all* weights and optimizer state
 against it, and only then assigns them. Archives written by Keras 3 (with ``model.weights.h5``)
-load too when their layers exist in scratchdl.
+load too when their layers exist in scratchdl. Errors start with the public function called
+(``save_model``, ``load_model``, or ``load_weights`` for an archive given to it).
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ def _json_default(value: Any) -> Any:
         return value.tolist()
     if isinstance(value, (tuple, set, frozenset)):
         return list(value)
-    raise TypeError(f"cannot be stored in a JSON config: {type(value).__name__} {value!r}")
+    raise TypeError(f"a config value of type {type(value).__name__} cannot be stored in a JSON config "
+                    f"(expected numbers, strings, booleans, None, lists or dicts): {value!r}")
 
 
 def _find_unsavable(config: Any, trail: str, found: list[str], owner: str = "the model") -> None:
@@ -116,13 +118,17 @@ def model_config_json(model: Any) -> str:
     problems += _check_lambda_layers(model)
     if problems:
         raise ValueError(
-            f"Cannot save model '{model.name}': it holds Python code that cannot be stored safely:\n  - "
+            f"save_model: cannot save model '{model.name}': it holds Python code that cannot be stored "
+            "safely:\n  - "
             + "\n  - ".join(problems)
             + "\nscratchdl stores functions by name only (storing code would let a file run "
             "arbitrary code when loaded). Define a named function, decorate it with "
             "@scratchdl.saving.register_keras_serializable(), and use it instead of the lambda."
         )
-    return json.dumps(config, default=_json_default)
+    try:
+        return json.dumps(config, default=_json_default)
+    except TypeError as error:  # a get_config() returned something JSON cannot hold
+        raise TypeError(f"save_model: cannot save model '{model.name}': {error}") from error
 
 
 def _metadata_json() -> str:
@@ -146,8 +152,8 @@ def save_model(model: Any, filepath: str | os.PathLike[str], overwrite: bool = T
     """
     if not getattr(model, "built", False):
         warnings.warn(
-            f"You are saving model '{model.name}', which has not been built yet; it has no weights. "
-            "Build it first by calling it on some data.", stacklevel=3)
+            f"save_model: you are saving model '{model.name}', which has not been built yet; it has "
+            "no weights. Build it first by calling it on some data.", stacklevel=3)
     config_json = model_config_json(model)
     arrays, labels = collect_weights(model, include_optimizer=False)
     weights_data = safetensors_bytes(arrays, {"format": FORMAT_NAME, "paths": json.dumps(labels)})
@@ -156,7 +162,7 @@ def save_model(model: Any, filepath: str | os.PathLike[str], overwrite: bool = T
     if getattr(model, "compiled", False) and optimizer is not None and getattr(optimizer, "built", False):
         state = optimizer.get_state()
         optimizer_data = safetensors_bytes(state, {"optimizer": type(optimizer).__name__, "built": "true"})
-    with atomic_write(filepath, overwrite=overwrite) as handle:
+    with atomic_write(filepath, overwrite=overwrite, caller="save_model") as handle:
         with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED) as archive:
             archive.writestr(METADATA_FILENAME, _metadata_json())
             archive.writestr(CONFIG_FILENAME, config_json)
@@ -166,7 +172,8 @@ def save_model(model: Any, filepath: str | os.PathLike[str], overwrite: bool = T
 
 
 class Archive:
-    """The parsed contents of a ``.keras`` archive (config, metadata, weight and optimizer stores)."""
+    """The parsed contents of a ``.keras`` archive (config, metadata, weight and optimizer stores;
+    ``where`` is the archive's quoted path, for messages)."""
 
     def __init__(self, config: dict[str, Any], metadata: dict[str, Any], weights: dict[str, np.ndarray],
                  optimizer_state: dict[str, np.ndarray] | None, optimizer_store: dict[str, np.ndarray] | None,
@@ -179,13 +186,24 @@ class Archive:
         self.where = where
 
 
-def read_archive(filepath: str | os.PathLike[str]) -> Archive:
-    """Open and parse a ``.keras`` archive (scratchdl's, or Keras 3's with ``model.weights.h5``)."""
-    where = f"'{os.fspath(filepath)}'"
+def _parse_json(data: bytes, member: str, where: str) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError as error:  # JSONDecodeError, or UnicodeDecodeError for bytes that are not UTF-8
+        raise ValueError(f"{where}: {member} is not valid JSON ({error})") from error
+
+
+def read_archive(filepath: str | os.PathLike[str], caller: str = "load_model") -> Archive:
+    """Open and parse a ``.keras`` archive (scratchdl's, or Keras 3's with ``model.weights.h5``).
+
+    ``caller`` is the public function named first in error messages.
+    """
+    source = f"'{os.fspath(filepath)}'"
+    where = f"{caller}: {source}"
     with open(filepath, "rb") as handle:
-        refuse_pickle(handle.read(16), f"The file {where}")
+        refuse_pickle(handle.read(16), f"{caller}: the file {source}")
     if not zipfile.is_zipfile(filepath):
-        raise ValueError(f"{where} is not a .keras archive (not a zip file)")
+        raise ValueError(f"{where} is not a .keras archive (expected a zip file)")
     with zipfile.ZipFile(filepath, "r") as archive:
         names = archive.namelist()
         pickles = [n for n in names if n.endswith((".pkl", ".pickle"))]
@@ -195,14 +213,12 @@ def read_archive(filepath: str | os.PathLike[str]) -> Archive:
         if CONFIG_FILENAME not in names:
             raise ValueError(f"{where} is not a .keras archive: it has no {CONFIG_FILENAME} "
                              f"(members: {names})")
-        try:
-            config = json.loads(read_zip_member(archive, CONFIG_FILENAME, where))
-            metadata = (json.loads(read_zip_member(archive, METADATA_FILENAME, where))
-                        if METADATA_FILENAME in names else {})
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{where}: invalid JSON in the archive ({error})") from error
+        config = _parse_json(read_zip_member(archive, CONFIG_FILENAME, where), CONFIG_FILENAME, where)
+        metadata = (_parse_json(read_zip_member(archive, METADATA_FILENAME, where), METADATA_FILENAME, where)
+                    if METADATA_FILENAME in names else {})
         if not isinstance(config, dict):
-            raise ValueError(f"{where}: {CONFIG_FILENAME} does not hold a config dict")
+            raise ValueError(f"{where}: {CONFIG_FILENAME} must hold a config dict, got a JSON "
+                             f"{type(config).__name__}")
         optimizer_state = None
         optimizer_store = None
         if WEIGHTS_FILENAME in names:
@@ -219,8 +235,9 @@ def read_archive(filepath: str | os.PathLike[str]) -> Archive:
             weights = {k: v for k, v in store.items() if not k.startswith(OPTIMIZER_PREFIX)}
             optimizer_store = {k: v for k, v in store.items() if k.startswith(OPTIMIZER_PREFIX)} or None
         else:
-            raise ValueError(f"{where} holds no weights ({WEIGHTS_FILENAME} or {KERAS_WEIGHTS_FILENAME})")
-    return Archive(config, metadata, weights, optimizer_state, optimizer_store, where)
+            raise ValueError(f"{where} holds no weights: expected a {WEIGHTS_FILENAME} or "
+                             f"{KERAS_WEIGHTS_FILENAME} member, found {names}")
+    return Archive(config, metadata, weights, optimizer_state, optimizer_store, source)
 
 
 def _plan_optimizer_state(plan: AssignmentPlan, model: Any, state: Mapping[str, np.ndarray]) -> None:
@@ -240,10 +257,10 @@ def _plan_optimizer_state(plan: AssignmentPlan, model: Any, state: Mapping[str, 
 
 
 def load_archive_into(model: Any, archive: Archive, skip_mismatch: bool = False,
-                      load_optimizer: bool = True) -> None:
+                      load_optimizer: bool = True, caller: str = "load_model") -> None:
     """Validate the archive's weights (and optimizer state, for a compiled model) against
-    ``model``, reporting every problem at once, then assign them."""
-    plan = plan_assignment(model, archive.weights, archive.where, load_optimizer=False)
+    ``model``, reporting every problem at once (errors start with ``caller``), then assign them."""
+    plan = plan_assignment(model, archive.weights, archive.where, load_optimizer=False, caller=caller)
     optimizer = getattr(model, "optimizer", None)
     restore_state = False
     if load_optimizer and getattr(model, "compiled", False) and optimizer is not None:

@@ -30,8 +30,9 @@ from scratchdl.saving.file_utils import atomic_write, read_zip_member, refuse_pi
 from scratchdl.saving.weight_paths import variable_entries
 
 __all__ = [
-    "OPTIMIZER_PREFIX", "AssignmentPlan", "collect_weights", "plan_assignment", "read_npz",
-    "plan_optimizer_variables", "read_safetensors", "safetensors_bytes", "safetensors_metadata", "write_npz", "write_safetensors",
+    "OPTIMIZER_PREFIX", "AssignmentPlan", "check_built_for_loading", "collect_weights",
+    "plan_assignment", "plan_optimizer_variables", "read_npz", "read_safetensors",
+    "safetensors_bytes", "safetensors_metadata", "write_npz", "write_safetensors",
 ]
 
 OPTIMIZER_PREFIX = "optimizer/vars/"
@@ -74,13 +75,15 @@ class AssignmentPlan:
     optimizer: Any = None
     optimizer_store: dict[str, np.ndarray] | None = None
     problems: list[str] = field(default_factory=list)
+    caller: str = "load_weights"
 
     def raise_or_warn(self, skip_mismatch: bool) -> None:
         """Raise one ``ValueError`` listing every problem (or warn when ``skip_mismatch``)."""
         if not self.problems:
             return
-        message = (f"Cannot load the weights from {self.source} into model '{self.model_name}': "
-                   f"{len(self.problems)} problem(s):\n  - " + "\n  - ".join(self.problems))
+        message = (f"{self.caller}: cannot load the weights from {self.source} into model "
+                   f"'{self.model_name}': {len(self.problems)} problem(s):\n  - "
+                   + "\n  - ".join(self.problems))
         if not skip_mismatch:
             raise ValueError(message + "\nNothing was changed. Pass skip_mismatch=True to load the "
                              "matching weights and skip the others.")
@@ -105,21 +108,28 @@ def _dtype_problem(array: np.ndarray, weight: Parameter) -> str | None:
     return None
 
 
+def check_built_for_loading(model: Any, caller: str) -> None:
+    """Raise a ``ValueError`` naming ``caller`` when ``model`` has no weights to load into yet."""
+    if not getattr(model, "built", False):
+        raise ValueError(
+            f"{caller}: model '{model.name}' has not been built yet, so it has no weights to load "
+            "into (expected a built model). Build it first: call it on some data, or call "
+            "model.build(input_shape)."
+        )
+
+
 def plan_assignment(model: Any, store: Mapping[str, Any], source: str,
-                    load_optimizer: bool = True) -> AssignmentPlan:
+                    load_optimizer: bool = True, caller: str = "load_weights") -> AssignmentPlan:
     """Compare ``store`` (``{path: array}``) with ``model`` without changing anything.
 
     Weight paths are matched exactly; every missing, unexpected or mis-shaped entry becomes one
     line of ``plan.problems``. Optimizer entries are used when the model is compiled: its
     optimizer is built for the model's trainable weights first if needed; a different number of
     optimizer variables (another optimizer class) is skipped with a warning, as Keras does.
+    ``source`` describes the file (``"'w.npz'"``); ``caller`` is the public function loading it.
     """
-    if not getattr(model, "built", False):
-        raise ValueError(
-            f"You are loading weights into model '{model.name}', which has not been built yet, so "
-            "it has no weights. Build it first: call it on some data, or call model.build(input_shape)."
-        )
-    plan = AssignmentPlan(source=source, model_name=model.name)
+    check_built_for_loading(model, caller)
+    plan = AssignmentPlan(source=source, model_name=model.name, caller=caller)
     expected = {entry.path: entry for entry in variable_entries(model)}
     model_keys = [key for key in store if not key.startswith(OPTIMIZER_PREFIX)]
     for path, entry in expected.items():
@@ -196,7 +206,8 @@ def safetensors_bytes(arrays: Mapping[str, np.ndarray], metadata: Mapping[str, s
 def safetensors_metadata(data: bytes, where: str) -> dict[str, str]:
     """The ``__metadata__`` of safetensors bytes (validating the header's size first)."""
     if len(data) < 8:
-        raise ValueError(f"{where} is too short to be a safetensors file")
+        raise ValueError(f"{where} is too short to be a safetensors file: {len(data)} bytes, expected "
+                         "at least 8 (the header size)")
     size = int.from_bytes(data[:8], "little")
     if size > len(data) - 8:
         raise ValueError(f"{where}: the safetensors header declares {size} bytes, the file has {len(data) - 8}")
@@ -204,14 +215,19 @@ def safetensors_metadata(data: bytes, where: str) -> dict[str, str]:
         header = json.loads(data[8:8 + size])
     except ValueError as error:
         raise ValueError(f"{where}: the safetensors header is not valid JSON ({error})") from error
+    if not isinstance(header, dict):
+        raise ValueError(f"{where}: the safetensors header must be a JSON object, got a JSON "
+                         f"{type(header).__name__}")
     metadata = header.get("__metadata__") or {}
     if not isinstance(metadata, dict):
-        raise ValueError(f"{where}: the safetensors metadata is not a mapping")
+        raise ValueError(f"{where}: the safetensors metadata must be a mapping of strings, got "
+                         f"{type(metadata).__name__}")
     return metadata
 
 
 def read_safetensors(data: bytes, where: str) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    """Arrays and metadata of safetensors ``data``."""
+    """Arrays and metadata of safetensors ``data``; ``where`` names the caller and the file
+    for error messages (``"load_weights: 'w.safetensors'"``)."""
     from safetensors.numpy import load
 
     refuse_pickle(data[:16], where)
@@ -224,25 +240,30 @@ def read_safetensors(data: bytes, where: str) -> tuple[dict[str, np.ndarray], di
 
 
 def write_safetensors(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray],
-                      metadata: Mapping[str, str] | None = None, overwrite: bool = True) -> None:
-    """Write ``arrays`` to a safetensors file atomically."""
+                      metadata: Mapping[str, str] | None = None, overwrite: bool = True,
+                      caller: str = "save_weights") -> None:
+    """Write ``arrays`` to a safetensors file atomically (``caller`` starts error messages)."""
     data = safetensors_bytes(arrays, metadata)
-    with atomic_write(path, overwrite=overwrite) as handle:
+    with atomic_write(path, overwrite=overwrite, caller=caller) as handle:
         handle.write(data)
 
 
 # ------------------------------------------------------------------ npz
-def write_npz(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray], overwrite: bool = True) -> None:
-    """Write ``arrays`` to an uncompressed ``.npz`` file atomically (numeric arrays only)."""
+def write_npz(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray], overwrite: bool = True,
+              caller: str = "save_weights") -> None:
+    """Write ``arrays`` to an uncompressed ``.npz`` file atomically (numeric arrays only;
+    ``caller`` starts error messages)."""
     for key, value in arrays.items():
-        if np.asarray(value).dtype.kind not in "biuf":
-            raise ValueError(f"write_npz: '{key}' has dtype {np.asarray(value).dtype}; only numbers are saved")
-    with atomic_write(path, overwrite=overwrite) as handle:
+        if np.asarray(value).dtype.kind not in _NUMERIC_KINDS:
+            raise ValueError(f"{caller}: '{key}' has dtype {np.asarray(value).dtype}; only numbers are "
+                             f"saved to .npz (expected {_NUMERIC_DESCRIPTION})")
+    with atomic_write(path, overwrite=overwrite, caller=caller) as handle:
         np.savez(handle, **{k: np.asarray(v) for k, v in arrays.items()})
 
 
 def read_npz(data: bytes, where: str) -> dict[str, np.ndarray]:
-    """Arrays of ``.npz`` ``data``, refusing object arrays (those would need unpickling)."""
+    """Arrays of ``.npz`` ``data``, refusing object arrays (those would need unpickling);
+    ``where`` names the caller and the file for error messages."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for name in archive.namelist():
