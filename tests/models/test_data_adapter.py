@@ -195,3 +195,14 @@ def test_class_weight_negative_labels_and_float_keys_match_keras() -> None:
     labels = np.array([-1, 0, 2, 1, -3])
     np.testing.assert_array_equal(class_weight_to_sample_weights(labels, {0: 0.5, 2: 3.0}), [1, 0.5, 3, 1, 1])
     np.testing.assert_array_equal(class_weight_to_sample_weights(labels, {-1: 7.0, 2.0: 3.0}), [7, 1, 3, 1, 1])
+
+
+def test_ragged_lists_name_the_call_and_the_data() -> None:
+    with pytest.raises(ValueError, match=r"^Model.fit/evaluate/predict: cannot turn the list \[\[1\.0, 2\.0\], "
+                                         r"\[3\.0\]\] into one array: expected nested lists of equal lengths"):
+        ArrayDataAdapter([[1.0, 2.0], [3.0]], np.zeros(2))
+    model = sd.Sequential([sd.Input((2,)), sd.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match=r"^Model.fit/evaluate/predict: cannot turn the list \[\[0\.0, 1\.0\], "
+                                         r"\[2\.0\], \[3\.0, 4\.0, 5\.0, 6\.0, 7\.0, 8\.0, 9\.0, 1\.\.\. into one"):  # cut
+        model.fit([[0.0, 1.0], [2.0], [float(v) for v in range(3, 40)]], np.zeros(3), verbose=0)

@@ -99,10 +99,21 @@ def _to_array(value: Any) -> Any:
         return value.data
     if isinstance(value, np.ndarray) or hasattr(value, "__cuda_array_interface__"):
         return value
-    array = np.asarray(value)
+    try:
+        array = np.asarray(value)
+    except ValueError as error:  # NumPy's message names neither the call nor the data
+        raise ValueError(
+            f"{_ANY}: cannot turn the {type(value).__name__} {_preview(value)} into one array: "
+            f"expected nested lists of equal lengths (a rectangular shape) ({error})"
+        ) from error
     if array.dtype == np.float64 and not isinstance(value, np.ndarray):
         array = array.astype(backend.floatx())
     return array
+
+
+def _preview(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _is_number_list(value: Any) -> bool:
