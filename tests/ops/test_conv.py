@@ -423,6 +423,61 @@ def test_channel_major_blocks_of_images_equal_the_plain_im2col(monkeypatch, imag
         np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("x_shape, kernel_shape, strides, dilation, padding, data_format", [
+    ((2, 9, 8, 3), (3, 3, 3, 1), 1, 1, "same", "channels_last"),
+    ((2, 9, 8, 3), (3, 2, 3, 2), 1, 1, "valid", "channels_last"),
+    ((2, 10, 9, 4), (3, 3, 4, 1), (2, 1), (1, 2), "same", "channels_last"),
+    ((1, 7, 1, 5), (2, 1, 5, 1), 1, 1, "same", "channels_last"),
+    ((2, 8, 8, 2), (3, 3, 2, 3), 1, 2, "same", "channels_last"),
+    ((2, 3, 7, 6), (3, 3, 3, 1), 1, 1, "same", "channels_first"),
+])
+def test_depthwise_row_contraction_equals_the_plain_window_einsum(
+        monkeypatch, x_shape, kernel_shape, strides, dilation, padding, data_format):
+    """With a horizontal stride of 1 the depthwise sums run along whole output rows
+    (``row_window_view``); forward and both gradients must equal the plain window einsum."""
+    from scratchdl.ops import conv as conv_module
+
+    rng = np.random.default_rng(0)
+    x_np = rng.standard_normal(x_shape)
+    k_np = rng.standard_normal(kernel_shape)
+    upstream = None
+    results = []
+    calls = []
+    original = conv_module.row_window_view
+
+    def counted(*args):
+        rows = original(*args)
+        calls.append(rows is not None)
+        return rows
+
+    for row_view in (counted, lambda *args: None):  # the fast path, then the plain one
+        monkeypatch.setattr(conv_module, "row_window_view", row_view)
+        x, k = Tensor(x_np, requires_grad=True), Tensor(k_np, requires_grad=True)
+        y = ops.depthwise_conv2d(x, k, strides=strides, padding=padding, dilation_rate=dilation,
+                                 data_format=data_format)
+        if upstream is None:
+            upstream = rng.standard_normal(y.shape)
+        (y * upstream).sum().backward()
+        results.append((y.numpy(), x.grad, k.grad))
+    assert any(calls)  # the rows were used (the forward at least)
+    for fast, plain in zip(*results):
+        np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12)
+
+
+def test_row_window_view_reads_the_windows_and_declines_other_layouts():
+    from scratchdl.ops._windows import row_window_view, window_view
+
+    x = np.arange(2 * 6 * 7 * 3, dtype=np.float64).reshape(2, 6, 7, 3)
+    geometry = ((3, 2), (2, 1), (1, 2), (2, 5))  # kernel, strides, dilation, output size
+    rows = row_window_view(x, *geometry)
+    windows = window_view(x, *geometry)  # (n, i, j, a, b, c)
+    assert rows.shape == (2, 2, 3, 2, 5 * 3)
+    np.testing.assert_array_equal(rows.reshape(2, 2, 3, 2, 5, 3), windows.transpose(0, 1, 3, 4, 2, 5))
+    assert row_window_view(x, (3, 2), (1, 2), (1, 1), (4, 3)) is None  # horizontal stride 2
+    assert row_window_view(np.moveaxis(x.transpose(0, 3, 1, 2), 1, -1).copy(order="F"),
+                           *geometry) is None  # rows not contiguous
+
+
 def test_channel_major_mixed_dtypes_promote_as_numpy():
     x = np.random.default_rng(0).standard_normal((2, 5, 5, 3)).astype(np.float32)
     k = Tensor(np.ones((2, 2, 3, 4)), requires_grad=True)  # float64

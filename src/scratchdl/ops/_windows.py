@@ -6,13 +6,15 @@ channels-first inputs are transposed on the way in and out (``Layout``).
 
 A window of a convolution with kernel ``(kh, kw)``, strides ``(sh, sw)`` and dilation ``(dh, dw)``
 at output pixel ``(i, j)`` reads the padded input at rows ``i*sh + a*dh`` and columns
-``j*sw + b*dw`` for the kernel offsets ``0 <= a < kh``, ``0 <= b < kw``. Two tools follow:
+``j*sw + b*dw`` for the kernel offsets ``0 <= a < kh``, ``0 <= b < kw``. The tools:
 
 * ``im2col`` copies all windows into one matrix, one row per output pixel, through a strided view
   of the padded input (no Python loop at all), so a convolution becomes one matrix product;
 * ``col2im_products`` is its adjoint (applied to a product ``rows @ W.T``): it adds every window's
   contribution back onto the pixels the window read, looping over the ``kh * kw`` kernel offsets
-  only; each step is one matrix product and one strided-slice addition for the whole batch.
+  only; each step is one matrix product and one strided-slice addition for the whole batch;
+* ``window_view`` and ``row_window_view`` are copy-free strided views of the windows, per output
+  pixel or per output row, for the depthwise convolution's einsums.
 
 Padding follows TensorFlow/Keras: ``'valid'`` adds none; ``'same'`` adds
 ``max((ceil(n / s) - 1) * s + (k - 1) * d + 1 - n, 0)`` pixels in total, half before and the rest
@@ -265,6 +267,28 @@ def window_view(
     (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, strides, dilation, out
     return _strided_view(x, (n, oh, ow, kh, kw, c),
                          (s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c))
+
+
+def row_window_view(
+    x: Any, kernel: tuple[int, int], strides: tuple[int, int], dilation: tuple[int, int],
+    out: tuple[int, int],
+) -> Any | None:
+    """The windows of the padded ``x`` as whole output rows: a view ``(N, OH, kh, kw, OW * C)``.
+
+    ``view[n, i, a, b, j * C + c] = x[n, i * sh + a * dh, j + b * dw, c]``: with a horizontal
+    stride of 1, the pixels and channels that one kernel offset reads for a whole output row are
+    one contiguous run of the input row, shifted by ``b * dw`` pixels. An elementwise
+    contraction over this view runs its inner loop along ``OW * C`` elements instead of ``C``.
+    Returns None when the horizontal stride is not 1 or a row of ``x`` is not contiguous
+    (channels-first data seen through ``Layout.inward``, say).
+    """
+    n, _, width, c = x.shape
+    s_n, s_h, s_w, s_c = x.strides
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, strides, dilation, out
+    if sw != 1 or (c > 1 and s_c != x.itemsize) or (width > 1 and s_w != c * x.itemsize):
+        return None
+    return _strided_view(x, (n, oh, kh, kw, ow * c),
+                         (s_n, s_h * sh, s_h * dh, s_w * dw, x.itemsize))
 
 
 def im2col(
