@@ -23,7 +23,7 @@ from scratchdl.autograd.function import Function
 from scratchdl.autograd.tensor import Tensor
 from scratchdl.backend import get_array_module
 from scratchdl.ops._helpers import normalize_axis
-from scratchdl.ops.softmax import stable_log_softmax
+from scratchdl.ops.softmax import _row_max, _row_sum, stable_log_softmax
 
 __all__ = [
     "softmax_cross_entropy", "categorical_cross_entropy", "binary_cross_entropy_with_logits",
@@ -137,12 +137,14 @@ class SoftmaxCrossEntropy(Function):
     """-sum(t * log_softmax(x)) over the class axis; backward softmax(x) * sum(t) - t.
 
     Class-index targets without label smoothing take a faster path with the same result: the
-    loss picks ``-log_softmax(x)[target]`` and the gradient subtracts 1 at the target, instead
-    of building a dense one-hot matrix (2x faster for 128 x 1000 classes). The class axis is
-    moved last and the log-probabilities kept C-contiguous, so the target of row ``i`` sits at
-    flat position ``i * classes + target``: one fancy index picks them all, and the backward
-    pass subtracts 1 there (``take_along_axis`` and ``put_along_axis`` cost ~5 us each on
-    128 x 10 logits, the flat index ~1 us).
+    loss is ``log(sum(exp(s))) - s[target]`` for the shifted logits ``s = x - max(x)``, and the
+    gradient ``exp(s) / sum(exp(s))`` minus 1 at the target, instead of a dense one-hot matrix
+    (2x faster for 128 x 1000 classes). The exponentials are kept for the backward pass, which
+    only rescales them (no second ``exp``, no log-probability array: another 1.45x for
+    128 x 1000 and 2048 x 65). The class axis is moved last and the arrays kept C-contiguous,
+    so the target of row ``i`` sits at flat position ``i * classes + target``: one fancy index
+    picks them all, and the backward pass subtracts there (``take_along_axis`` and
+    ``put_along_axis`` cost ~5 us each on 128 x 10 logits, the flat index ~1 us).
     """
 
     def __init__(self, axis: int, label_smoothing: float) -> None:
@@ -158,14 +160,19 @@ class SoftmaxCrossEntropy(Function):
             _check_class_indices("softmax_cross_entropy", "logits", logits, targets, self.axis)
             rows = logits if self.axis == logits.ndim - 1 else xp.moveaxis(logits, self.axis, -1)
             rows = xp.ascontiguousarray(rows)
-            log_probs = stable_log_softmax(rows, rows.ndim - 1)
+            last = rows.ndim - 1
+            shifted = rows - _row_max(rows, last)  # a fresh C-contiguous array
             classes = rows.shape[-1]
             # max(classes, 1): no rows at all when there are no classes (arange's step must be > 0)
-            positions = (xp.arange(0, log_probs.size, max(classes, 1))
+            positions = (xp.arange(0, shifted.size, max(classes, 1))
                          + targets.reshape(-1).astype(xp.intp, copy=False))
+            picked = shifted.reshape(-1)[positions]
+            exps = xp.exp(shifted, out=shifted)
+            sums = _row_sum(exps, last)  # >= 1: the maximum contributes exp(0)
             self.by_index = True
-            self.save_for_backward(log_probs, positions)
-            return -log_probs.reshape(-1)[positions].reshape(targets.shape)
+            self.save_for_backward(exps, sums, positions)
+            # -log_softmax(x)[target] = log(sum(exp(s))) - s[target]
+            return (xp.log(sums).reshape(-1) - picked).reshape(targets.shape)
         dense = _class_targets("softmax_cross_entropy", "logits", logits, targets, self.axis,
                                self.label_smoothing)
         log_probs = stable_log_softmax(logits, self.axis)
@@ -174,11 +181,10 @@ class SoftmaxCrossEntropy(Function):
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
         xp = get_array_module(grad)
-        if self.by_index:  # class indices: softmax, minus 1 at each target
-            log_probs, positions = self.saved
-            flat = xp.exp(log_probs.reshape(-1))
-            flat[positions] -= 1
-            grad_rows = flat.reshape(log_probs.shape) * grad[..., None]
+        if self.by_index:  # class indices: (softmax - one-hot) * grad
+            exps, sums, positions = self.saved
+            grad_rows = exps * (grad[..., None] / sums)
+            grad_rows.reshape(-1)[positions] -= grad.reshape(-1)
             if self.axis != grad_rows.ndim - 1:
                 grad_rows = xp.moveaxis(grad_rows, -1, self.axis)
             return grad_rows, None
