@@ -70,16 +70,21 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
-    """max(x, 0); gradient 0 at 0."""
+    """max(x, 0); gradient 0 at 0.
+
+    The output is saved, not a mask: ``max(x, 0) > 0`` exactly where ``x > 0`` (NaN included),
+    so the forward pass is one pass over ``x`` and keeps no extra array.
+    """
 
     def forward(self, x: Any) -> Any:
         x = as_float_array(x)
-        self.save_for_backward(x > 0)
-        return get_array_module(x).maximum(x, 0)
+        out = get_array_module(x).maximum(x, 0)
+        self.save_for_backward(out)
+        return out
 
     def backward(self, grad: Any) -> Any:
-        (positive,) = self.saved
-        return grad * positive
+        (out,) = self.saved
+        return grad * (out > 0)
 
 
 class Relu6(Function):
