@@ -261,6 +261,29 @@ def test_fused_bn_statistics_are_biased_and_output_is_standardized():
     np.testing.assert_allclose(y.numpy().std(axis=0), 1.0, rtol=1e-10)
 
 
+def test_fused_bn_channel_sums_equal_the_plain_sums():
+    """The per-channel sums of a contiguous (N, H, W, C) input run as a matrix-vector product
+    and an einsum (``_channel_sums``, ``_channel_dots``); a Fortran-ordered copy of the same
+    input takes NumPy's plain sums. Outputs, statistics and all gradients must agree."""
+    from scratchdl.ops.normalization import _channel_dots
+
+    rng = np.random.default_rng(2)
+    x_np = rng.standard_normal((8, 16, 16, 40)) * 3.0 + 1.0  # 81,920 values: past sum_to's threshold
+    gamma_np, beta_np = rng.uniform(0.5, 1.5, 40), rng.standard_normal(40)
+    upstream = rng.standard_normal(x_np.shape)
+    results = []
+    for layout in (x_np, np.asfortranarray(x_np)):
+        x, gamma, beta = (Tensor(a, requires_grad=True) for a in (layout, gamma_np, beta_np))
+        y, mean, var = ops.fused_batch_normalization(x, gamma, beta, axis=-1, epsilon=1e-3)
+        ((y * upstream).sum() + (mean * 2.0).sum() + (var * 3.0).sum()).backward()
+        results.append((y.numpy(), mean.numpy(), var.numpy(), x.grad, gamma.grad, beta.grad))
+    for fast, plain in zip(*results):
+        np.testing.assert_allclose(fast, plain, rtol=1e-10, atol=1e-10)
+    a, b = rng.standard_normal((2, 3, 4, 5)), rng.standard_normal((2, 3, 4, 5))
+    np.testing.assert_allclose(_channel_dots(a, b, (0, 1, 2), (1, 1, 1, 5)),
+                               (a * b).sum(axis=(0, 1, 2), keepdims=True), rtol=1e-12)
+
+
 def test_fully_masked_channel_divides_by_keras_epsilon():
     x = Tensor(np.array([[[1.0, 2.0]], [[3.0, 4.0]]]), requires_grad=True)  # (2, 1, 2)
     mask = np.zeros((2, 1, 1), dtype=bool)
