@@ -263,9 +263,9 @@ def test_fused_bn_statistics_are_biased_and_output_is_standardized():
 
 def test_fused_bn_channel_sums_equal_the_plain_sums():
     """The per-channel sums of a contiguous (N, H, W, C) input run as a matrix-vector product
-    and an einsum (``_channel_sums``, ``_channel_dots``); a Fortran-ordered copy of the same
+    and an einsum (``_channel_sums``, ``_sums_of_products``); a Fortran-ordered copy of the same
     input takes NumPy's plain sums. Outputs, statistics and all gradients must agree."""
-    from scratchdl.ops.normalization import _channel_dots
+    from scratchdl.ops.normalization import _sums_of_products
 
     rng = np.random.default_rng(2)
     x_np = rng.standard_normal((8, 16, 16, 40)) * 3.0 + 1.0  # 81,920 values: past sum_to's threshold
@@ -280,8 +280,9 @@ def test_fused_bn_channel_sums_equal_the_plain_sums():
     for fast, plain in zip(*results):
         np.testing.assert_allclose(fast, plain, rtol=1e-10, atol=1e-10)
     a, b = rng.standard_normal((2, 3, 4, 5)), rng.standard_normal((2, 3, 4, 5))
-    np.testing.assert_allclose(_channel_dots(a, b, (0, 1, 2), (1, 1, 1, 5)),
-                               (a * b).sum(axis=(0, 1, 2), keepdims=True), rtol=1e-12)
+    for reduced, shape in (((0, 1, 2), (1, 1, 1, 5)), ((2, 3), (2, 3, 1, 1)), ((1,), (2, 1, 4, 5))):
+        np.testing.assert_allclose(_sums_of_products(a, b, reduced, shape),
+                                   (a * b).sum(axis=reduced, keepdims=True), rtol=1e-12)
 
 
 def test_fully_masked_channel_divides_by_keras_epsilon():
