@@ -478,6 +478,66 @@ def test_row_window_view_reads_the_windows_and_declines_other_layouts():
                            *geometry) is None  # rows not contiguous
 
 
+@pytest.mark.parametrize("op, x_shape, kernel_shape, kwargs", [
+    (ops.conv2d, (2, 6, 5, 3), (3, 3, 3, 4), {"padding": "same"}),  # channel-major windows
+    (ops.conv2d, (2, 6, 5, 20), (2, 2, 20, 3), {"strides": 2}),  # im2col
+    (ops.conv2d, (2, 5, 5, 4), (3, 3, 2, 6), {"groups": 2}),
+    (ops.conv2d, (2, 3, 5, 6), (3, 3, 3, 4), {"padding": "same", "data_format": "channels_first"}),
+    (ops.conv1d, (2, 7, 3), (3, 3, 4), {"padding": "causal"}),
+    (ops.depthwise_conv2d, (2, 6, 6, 3), (3, 3, 3, 2), {"padding": "same"}),
+    (ops.depthwise_conv2d, (1, 7, 6, 2), (2, 2, 2, 1), {"strides": 2, "padding": "same"}),
+    (ops.depthwise_conv1d, (2, 7, 3), (3, 3, 1), {"data_format": "channels_last"}),
+])
+@pytest.mark.parametrize("activation", [None, "relu"])
+def test_fused_bias_and_relu_equal_the_separate_ops(op, x_shape, kernel_shape, kwargs, activation):
+    """``bias=`` and ``activation='relu'`` are applied in place in the op's output; values and
+    all three gradients must equal the op followed by ``+ bias`` and ``relu``."""
+    rng = np.random.default_rng(0)
+    x_np, k_np = rng.standard_normal(x_shape), rng.standard_normal(kernel_shape)
+    filters = kernel_shape[-1] * (kernel_shape[-2] if op in (ops.depthwise_conv1d,
+                                                            ops.depthwise_conv2d) else 1)
+    b_np = rng.standard_normal(filters)
+    channels_first = kwargs.get("data_format") == "channels_first"
+    results, upstream = [], None
+    for fused in (True, False):
+        x, k, b = (Tensor(a, requires_grad=True) for a in (x_np, k_np, b_np))
+        if fused:
+            y = op(x, k, bias=b, activation=activation, **kwargs)
+        else:
+            y = op(x, k, **kwargs)
+            y = y + (ops.reshape(b, (filters,) + (1,) * (y.ndim - 2)) if channels_first else b)
+            y = ops.relu(y) if activation else y
+        if upstream is None:
+            upstream = rng.standard_normal(y.shape)
+        (y * upstream).sum().backward()
+        results.append((y.numpy(), x.grad, k.grad, b.grad))
+    for fused, plain in zip(*results):
+        np.testing.assert_allclose(fused, plain, rtol=1e-12, atol=1e-12)
+
+
+def test_fused_bias_keeps_float32_and_gradchecks():
+    rng = np.random.default_rng(1)
+    x = Tensor(rng.standard_normal((2, 5, 5, 3)).astype(np.float32), requires_grad=True)
+    k = Tensor(rng.standard_normal((3, 3, 3, 4)).astype(np.float32), requires_grad=True)
+    b = Tensor(rng.standard_normal(4).astype(np.float32), requires_grad=True)
+    y = ops.conv2d(x, k, bias=b, activation="relu")
+    y.sum().backward()
+    assert y.dtype == x.grad.dtype == k.grad.dtype == b.grad.dtype == np.float32
+    run_all_checks(OpCase("conv2d_fused_bias_relu",
+                          lambda x, k, b: ops.conv2d(x, k, padding="same", bias=b, activation="relu"),
+                          [Arg((2, 5, 4, 3)), Arg((3, 3, 3, 2)), Arg((2,))],
+                          torch_fn=lambda x, k, b: F.relu(torch_conv(x, k, padding="same") + b)))
+
+
+def test_fused_epilogue_errors_name_the_op_and_the_shapes():
+    x, k = np.zeros((1, 5, 5, 3)), np.zeros((3, 3, 3, 4))
+    with pytest.raises(ValueError, match=r"conv2d: bias must have shape \(4,\) .*got shape \(3,\)"):
+        ops.conv2d(x, k, bias=np.zeros(3))
+    with pytest.raises(ValueError, match=r"depthwise_conv2d: activation must be None or 'relu', "
+                                         r"got 'tanh'"):
+        ops.depthwise_conv2d(x, np.zeros((3, 3, 3, 1)), activation="tanh")
+
+
 def test_channel_major_mixed_dtypes_promote_as_numpy():
     x = np.random.default_rng(0).standard_normal((2, 5, 5, 3)).astype(np.float32)
     k = Tensor(np.ones((2, 2, 3, 4)), requires_grad=True)  # float64

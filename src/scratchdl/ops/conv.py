@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from scratchdl.autograd.engine import sum_to
 from scratchdl.autograd.function import Function
 from scratchdl.autograd.tensor import Tensor
 from scratchdl.backend import get_array_module
@@ -132,36 +133,72 @@ CHANNEL_MAJOR_BELOW = 8
 CHANNEL_MAJOR_BLOCK_BYTES = 1 << 20
 
 
-class Convolution(Function):
+class _ConvolutionFunction(Function):
+    """A convolution op with an optional fused epilogue: ``+ bias`` and ``relu``, what a
+    convolution layer applies next, done in place in the op's fresh output array (as ``Linear``
+    does for ``Dense``): no output array and graph node per step, and for ReLU no mask array
+    (``out > 0`` is the mask). The bias is the op's third input; its gradient is the output
+    gradient summed over every axis but the channels (``sum_to``: one matrix-vector product).
+    """
+
+    def __init__(self, geometry: ConvGeometry, relu: bool = False) -> None:
+        self.geometry = geometry
+        self.relu = relu
+
+    def _epilogue(self, out: Any, bias: Any) -> Any:
+        """Add ``bias`` to ``out`` (internal layout, channels last) and apply ReLU, in place."""
+        xp = get_array_module(out)
+        if bias is not None:
+            if xp.result_type(out, bias) == out.dtype:
+                out += bias
+            else:  # a promoting bias dtype: as NumPy's ``out + bias``
+                out = out + bias
+        if self.relu:
+            xp.maximum(out, 0, out=out)
+        return out
+
+    def _epilogue_grad(self, grad: Any, activated: Any) -> tuple[Any, Any]:
+        """The gradient reaching the convolution (internal layout) and the bias gradient."""
+        if self.relu:
+            grad = grad * (activated > 0)
+        need_bias = len(self.needs_input_grad) > 2 and self.needs_input_grad[2]
+        return grad, (sum_to(grad, grad.shape[-1:]) if need_bias else None)
+
+    def _with_bias_grad(self, grads: tuple[Any, Any], grad_bias: Any) -> tuple[Any, ...]:
+        return grads if len(self.needs_input_grad) == 2 else (*grads, grad_bias)
+
+
+class Convolution(_ConvolutionFunction):
     """Grouped 2-D convolution (1-D as height 1): im2col, then one matrix product per group."""
 
-    def __init__(self, geometry: ConvGeometry) -> None:
-        self.geometry = geometry
+    def __init__(self, geometry: ConvGeometry, relu: bool = False) -> None:
+        super().__init__(geometry, relu)
         self.channel_major = False
 
-    def forward(self, x: Any, kernel: Any) -> Any:
+    def forward(self, x: Any, kernel: Any, bias: Any = None) -> Any:
         g = self.geometry
         x = g.layout.inward(x)
         kh, kw = g.kernel
         filters = kernel.shape[-1]
         if g.groups == 1 and x.shape[-1] < CHANNEL_MAJOR_BELOW:
             self.channel_major = True
-            planes = channel_planes(x, g.pads)
+            first = planes = channel_planes(x, g.pads)
             weights = kernel.reshape(-1, filters)
-            self.save_for_backward(planes, weights)
             out = self._channel_major_products(planes, weights, None)
-            return g.layout.outward(out.reshape(x.shape[0], *g.out, filters))
-        # (kh, kw, C/groups, C_out) -> (groups, kh*kw*C/groups, C_out/groups): each group's
-        # rows in im2col's (kernel row, kernel column, channel) order.
-        weights = kernel.reshape(kh * kw * kernel.shape[-2], g.groups, filters // g.groups)
-        weights = weights.transpose(1, 0, 2)
-        cols = im2col(pad_spatial(x, g.pads), g.kernel, g.strides, g.dilation, g.out, g.groups)
-        if g.groups == 1:
-            out = cols[0] @ weights[0]
-        else:  # (groups, P, C_out/groups) -> (P, C_out), output channels group-major
-            out = (cols @ weights).transpose(1, 0, 2).reshape(cols.shape[1], filters)
-        self.save_for_backward(cols, weights)
-        return g.layout.outward(out.reshape(x.shape[0], *g.out, filters))
+        else:
+            # (kh, kw, C/groups, C_out) -> (groups, kh*kw*C/groups, C_out/groups): each group's
+            # rows in im2col's (kernel row, kernel column, channel) order.
+            weights = kernel.reshape(kh * kw * kernel.shape[-2], g.groups, filters // g.groups)
+            weights = weights.transpose(1, 0, 2)
+            first = cols = im2col(pad_spatial(x, g.pads), g.kernel, g.strides, g.dilation, g.out,
+                                  g.groups)
+            if g.groups == 1:
+                out = cols[0] @ weights[0]
+            else:  # (groups, P, C_out/groups) -> (P, C_out), output channels group-major
+                out = (cols @ weights).transpose(1, 0, 2).reshape(cols.shape[1], filters)
+        out = self._epilogue(out, bias).reshape(x.shape[0], *g.out, filters)
+        self.save_for_backward(first, weights, out if self.relu else None)
+        return g.layout.outward(out)
 
     def _channel_major_products(self, planes: Any, weights: Any, grad: Any) -> Any:
         """Block by block of images, with ``cols_t`` the block's ``(kh*kw*C, P_block)`` windows:
@@ -192,15 +229,15 @@ class Convolution(Function):
                 result += cols_t @ grad[span]
         return result
 
-    def backward(self, grad: Any) -> tuple[Any, Any]:
+    def backward(self, grad: Any) -> tuple[Any, ...]:
         g = self.geometry
-        first, weights = self.saved
+        first, weights, activated = self.saved
         matmul = get_array_module(first).matmul
         if self.channel_major:  # first: the padded input's planes; weights (kh*kw*C, C_out)
             groups, weights = 1, weights[None]
         else:
             groups = first.shape[0]
-        grad = g.layout.inward(grad)
+        grad, grad_bias = self._epilogue_grad(g.layout.inward(grad), activated)
         grad = grad.reshape(-1, groups, grad.shape[-1] // groups).transpose(1, 0, 2)
         grad_x = grad_kernel = None
         if self.needs_input_grad[0]:
@@ -217,7 +254,7 @@ class Convolution(Function):
             else:  # (groups, kh*kw*C/groups, C_out/groups)
                 grad_w = matmul(first.transpose(0, 2, 1), grad)
             grad_kernel = grad_w.transpose(1, 0, 2).reshape(g.kernel_shape)
-        return grad_x, grad_kernel
+        return self._with_bias_grad((grad_x, grad_kernel), grad_bias)
 
 
 def _stack_last(xp: Any, arrays: list[Any]) -> Any:
@@ -246,7 +283,7 @@ def depthwise_window_sum(padded: Any, weights: Any, kernel: tuple[int, int],
     return xp.einsum("niabq,abq->niq", rows, tiled).reshape(padded.shape[0], oh, ow, channels)
 
 
-class DepthwiseConvolution(Function):
+class DepthwiseConvolution(_ConvolutionFunction):
     """Convolution with one input channel per group, as einsums over a strided window view.
 
     With ``C_in / groups == 1`` every output channel reads a single input channel, so there is no
@@ -257,10 +294,7 @@ class DepthwiseConvolution(Function):
         y[n, i, j, c, m] = sum_{a, b} window[n, i, j, a, b, c] * kernel[a, b, c, m]
     """
 
-    def __init__(self, geometry: ConvGeometry) -> None:
-        self.geometry = geometry
-
-    def forward(self, x: Any, kernel: Any) -> Any:
+    def forward(self, x: Any, kernel: Any, bias: Any = None) -> Any:
         g = self.geometry
         xp = get_array_module(x, kernel)
         padded = pad_spatial(g.layout.inward(x), g.pads)
@@ -270,16 +304,17 @@ class DepthwiseConvolution(Function):
         out = _stack_last(xp, [depthwise_window_sum(padded, weights[..., m], g.kernel, g.strides,
                                                     g.dilation, g.out)
                                for m in range(weights.shape[-1])])
-        self.save_for_backward(padded, weights)
-        return g.layout.outward(out.reshape(*out.shape[:3], -1))
+        out = self._epilogue(out.reshape(*out.shape[:3], -1), bias)
+        self.save_for_backward(padded, weights, out if self.relu else None)
+        return g.layout.outward(out)
 
-    def backward(self, grad: Any) -> tuple[Any, Any]:
+    def backward(self, grad: Any) -> tuple[Any, ...]:
         g = self.geometry
-        padded, weights = self.saved
+        padded, weights, activated = self.saved
         xp = get_array_module(grad)
-        grad = g.layout.inward(grad)
+        grad, grad_bias = self._epilogue_grad(g.layout.inward(grad), activated)
         grad = grad.reshape(*grad.shape[:3], *weights.shape[2:])  # (N, OH, OW, C, M)
-        need_x, need_kernel = self.needs_input_grad
+        need_x, need_kernel = self.needs_input_grad[:2]
         multipliers = range(weights.shape[-1])
         grad_x = grad_kernel = None
         if need_x:
@@ -289,7 +324,7 @@ class DepthwiseConvolution(Function):
             grad_weights = _stack_last(xp, [xp.einsum("nijabc,nijc->abc", windows, grad[..., m])
                                             for m in multipliers])
             grad_kernel = grad_weights.reshape(g.kernel_shape)
-        return grad_x, grad_kernel
+        return self._with_bias_grad((grad_x, grad_kernel), grad_bias)
 
     def _input_grad(self, grad: Any, weights: Any) -> Any:
         """Gradient of the (unpadded) input, internal layout, from ``grad`` (N, OH, OW, C, M)."""
@@ -326,13 +361,25 @@ class DepthwiseConvolution(Function):
 def _convolve(
     op: str, spatial_dims: int, x: Any, kernel: Any, strides: Any, padding: Any,
     dilation_rate: Any, groups: int, data_format: str, kernel_name: str = "kernel",
+    bias: Any = None, activation: str | None = None,
 ) -> Tensor:
     x, kernel = as_operand(x), as_operand(kernel)
     geometry = conv_geometry(op, tuple(x.shape), tuple(kernel.shape), spatial_dims, strides,
                              padding, dilation_rate, groups, data_format, kernel_name)
-    if groups > 1 and kernel.shape[-2] == 1:
-        return DepthwiseConvolution(geometry)(x, kernel)
-    return Convolution(geometry)(x, kernel)
+    if activation not in (None, "relu"):
+        raise ValueError(f"{op}: activation must be None or 'relu', got {activation!r}")
+    function = DepthwiseConvolution if groups > 1 and kernel.shape[-2] == 1 else Convolution
+    op_function = function(geometry, relu=activation == "relu")
+    if bias is None:
+        return op_function(x, kernel)
+    bias = as_operand(bias)
+    filters = kernel.shape[-1]
+    if tuple(bias.shape) != (filters,):
+        raise ValueError(
+            f"{op}: bias must have shape ({filters},) (one value per output channel), got shape "
+            f"{shape_text(bias.shape)}"
+        )
+    return op_function(x, kernel, bias)
 
 
 def conv_output_size(
@@ -366,6 +413,7 @@ def conv_output_size(
 def conv1d(
     x: Any, kernel: Any, strides: int | tuple[int] = 1, padding: Any = "valid",
     dilation_rate: int | tuple[int] = 1, groups: int = 1, data_format: str = "channels_last",
+    *, bias: Any = None, activation: str | None = None,
 ) -> Tensor:
     """1-D convolution (cross-correlation, as in every deep learning framework), without bias.
 
@@ -379,17 +427,23 @@ def conv1d(
     of padding on the right), ``'causal'`` (``(kw - 1) * d`` zeros on the left, so output ``j``
     sees inputs up to ``j * s`` only) or explicit ``(left, right)``.
 
+    ``bias`` (shape ``(C_out,)``) and ``activation`` (None or ``'relu'``), scratchdl's fused
+    epilogue, give what a convolution layer computes: the same values and gradients as adding
+    the bias and applying ``relu`` after the op, done in place in the op's output.
+
     >>> import numpy as np
     >>> x = Tensor(np.ones((1, 5, 2), dtype=np.float32))
     >>> conv1d(x, Tensor(np.ones((3, 2, 4), dtype=np.float32))).shape
     (1, 3, 4)
     """
-    return _convolve("conv1d", 1, x, kernel, strides, padding, dilation_rate, groups, data_format)
+    return _convolve("conv1d", 1, x, kernel, strides, padding, dilation_rate, groups, data_format,
+                     bias=bias, activation=activation)
 
 
 def conv2d(
     x: Any, kernel: Any, strides: int | tuple[int, int] = 1, padding: Any = "valid",
     dilation_rate: int | tuple[int, int] = 1, groups: int = 1, data_format: str = "channels_last",
+    *, bias: Any = None, activation: str | None = None,
 ) -> Tensor:
     """2-D convolution (cross-correlation) in Keras's layout, without bias.
 
@@ -405,17 +459,22 @@ def conv2d(
     ``ceil(H / sh)``, total padding ``max((ceil(H / sh) - 1) * sh + (kh - 1) * dh + 1 - H, 0)``,
     the odd pixel at the bottom/right) or explicit ``((top, bottom), (left, right))``.
 
+    ``bias`` (shape ``(C_out,)``) and ``activation`` (None or ``'relu'``), scratchdl's fused
+    epilogue, give what a convolution layer computes: the same values and gradients as adding
+    the bias and applying ``relu`` after the op, done in place in the op's output.
+
     >>> import numpy as np
     >>> x = Tensor(np.ones((2, 5, 5, 3), dtype=np.float32))
     >>> conv2d(x, Tensor(np.ones((3, 3, 3, 8), dtype=np.float32)), strides=2, padding="same").shape
     (2, 3, 3, 8)
     """
-    return _convolve("conv2d", 2, x, kernel, strides, padding, dilation_rate, groups, data_format)
+    return _convolve("conv2d", 2, x, kernel, strides, padding, dilation_rate, groups, data_format,
+                     bias=bias, activation=activation)
 
 
 def _depthwise(
     op: str, spatial_dims: int, x: Any, kernel: Any, strides: Any, padding: Any,
-    dilation_rate: Any, data_format: str,
+    dilation_rate: Any, data_format: str, bias: Any = None, activation: str | None = None,
 ) -> Tensor:
     from scratchdl.ops.shape import reshape
 
@@ -435,12 +494,14 @@ def _depthwise(
     size, (c_in, multiplier) = tuple(kernel.shape[:-2]), kernel.shape[-2:]
     grouped = reshape(kernel, (*size, 1, c_in * multiplier))
     return _convolve(op, spatial_dims, x, grouped, strides, padding, dilation_rate, c_in,
-                     data_format, kernel_name="depthwise_kernel")
+                     data_format, kernel_name="depthwise_kernel", bias=bias,
+                     activation=activation)
 
 
 def depthwise_conv1d(
     x: Any, depthwise_kernel: Any, strides: int | tuple[int] = 1, padding: Any = "valid",
     dilation_rate: int | tuple[int] = 1, data_format: str = "channels_last",
+    *, bias: Any = None, activation: str | None = None,
 ) -> Tensor:
     """1-D depthwise convolution: every input channel is convolved with its own filters.
 
@@ -449,18 +510,23 @@ def depthwise_conv1d(
     ``depthwise_kernel[:, c, m]``, so the output has ``C_in * depth_multiplier`` channels. Sizes
     and padding as ``conv1d``.
 
+    ``bias`` (shape ``(C_out,)``) and ``activation`` (None or ``'relu'``), scratchdl's fused
+    epilogue, give what a convolution layer computes: the same values and gradients as adding
+    the bias and applying ``relu`` after the op, done in place in the op's output.
+
     >>> import numpy as np
     >>> x = Tensor(np.ones((1, 6, 3), dtype=np.float32))
     >>> depthwise_conv1d(x, Tensor(np.ones((3, 3, 2), dtype=np.float32))).shape
     (1, 4, 6)
     """
     return _depthwise("depthwise_conv1d", 1, x, depthwise_kernel, strides, padding,
-                      dilation_rate, data_format)
+                      dilation_rate, data_format, bias=bias, activation=activation)
 
 
 def depthwise_conv2d(
     x: Any, depthwise_kernel: Any, strides: int | tuple[int, int] = 1, padding: Any = "valid",
     dilation_rate: int | tuple[int, int] = 1, data_format: str = "channels_last",
+    *, bias: Any = None, activation: str | None = None,
 ) -> Tensor:
     """2-D depthwise convolution in Keras's layout (a separable convolution's first half).
 
@@ -472,10 +538,14 @@ def depthwise_conv2d(
     (``M`` = depth_multiplier); it is ``conv2d`` with ``groups = C_in``. Sizes and padding as
     ``conv2d``.
 
+    ``bias`` (shape ``(C_out,)``) and ``activation`` (None or ``'relu'``), scratchdl's fused
+    epilogue, give what a convolution layer computes: the same values and gradients as adding
+    the bias and applying ``relu`` after the op, done in place in the op's output.
+
     >>> import numpy as np
     >>> x = Tensor(np.ones((1, 5, 5, 3), dtype=np.float32))
     >>> depthwise_conv2d(x, Tensor(np.ones((3, 3, 3, 2), dtype=np.float32))).shape
     (1, 3, 3, 6)
     """
     return _depthwise("depthwise_conv2d", 2, x, depthwise_kernel, strides, padding,
-                      dilation_rate, data_format)
+                      dilation_rate, data_format, bias=bias, activation=activation)

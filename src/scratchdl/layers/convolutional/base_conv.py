@@ -19,7 +19,7 @@ from scratchdl.layers._spatial import (
 from scratchdl.layers._utils import check_positive_int, label, standardize_data_format
 from scratchdl.layers.layer import Layer
 
-__all__ = ["BaseConv", "add_bias"]
+__all__ = ["BaseConv", "add_bias", "fused_activation"]
 
 
 def add_bias(outputs: Tensor, bias: Tensor | None, rank: int, data_format: str) -> Tensor:
@@ -29,6 +29,12 @@ def add_bias(outputs: Tensor, bias: Tensor | None, rank: int, data_format: str) 
     if data_format == "channels_first":
         return outputs + ops.reshape(bias, (bias.shape[0],) + (1,) * rank)
     return outputs + bias
+
+
+def fused_activation(activation: Any) -> str | None:
+    """``'relu'`` when ``activation`` is ReLU (which the convolution ops apply in place), else
+    None: the layer then applies its activation itself."""
+    return "relu" if activation is activations.relu else None
 
 
 class BaseConv(Layer):
@@ -144,11 +150,23 @@ class BaseConv(Layer):
                     data_format=self.data_format)
 
     def call(self, inputs: Tensor) -> Tensor:
-        """``activation(conv(inputs, kernel) + bias)``."""
+        """``activation(conv(inputs, kernel) + bias)``.
+
+        The bias and a ReLU activation are fused into the convolution op (one output array);
+        a subclass that overrides ``convolution_op`` gets its own op, then the bias and the
+        activation as separate steps.
+        """
         self._check_input(tuple(inputs.shape))
-        outputs = self.convolution_op(inputs, self.kernel)
-        outputs = add_bias(outputs, self.bias, self.rank, self.data_format)
-        return self.activation(outputs)
+        if type(self).convolution_op is not BaseConv.convolution_op:
+            outputs = self.convolution_op(inputs, self.kernel)
+            outputs = add_bias(outputs, self.bias, self.rank, self.data_format)
+            return self.activation(outputs)
+        fused = fused_activation(self.activation)
+        conv = {1: ops.conv1d, 2: ops.conv2d}[self.rank]
+        outputs = conv(inputs, self.kernel, strides=self.strides, padding=self.padding,
+                       dilation_rate=self.dilation_rate, groups=self.groups,
+                       data_format=self.data_format, bias=self.bias, activation=fused)
+        return outputs if fused else self.activation(outputs)
 
     def get_config(self) -> dict[str, Any]:
         """Keras's convolution config."""

@@ -17,7 +17,7 @@ from scratchdl.layers._spatial import (
     standardize_tuple,
 )
 from scratchdl.layers._utils import check_positive_int, label, standardize_data_format
-from scratchdl.layers.convolutional.base_conv import add_bias
+from scratchdl.layers.convolutional.base_conv import fused_activation
 from scratchdl.layers.layer import Layer
 
 __all__ = ["BaseDepthwiseConv"]
@@ -108,10 +108,11 @@ class BaseDepthwiseConv(Layer):
         """``activation(depthwise_conv(inputs, kernel) + bias)``."""
         self._check_input(tuple(inputs.shape))
         depthwise = {1: ops.depthwise_conv1d, 2: ops.depthwise_conv2d}[self.rank]
+        fused = fused_activation(self.activation)  # bias and ReLU applied in the op
         outputs = depthwise(inputs, self.kernel, strides=self.strides, padding=self.padding,
-                            dilation_rate=self.dilation_rate, data_format=self.data_format)
-        outputs = add_bias(outputs, self.bias, self.rank, self.data_format)
-        return self.activation(outputs)
+                            dilation_rate=self.dilation_rate, data_format=self.data_format,
+                            bias=self.bias, activation=fused)
+        return outputs if fused else self.activation(outputs)
 
     def get_config(self) -> dict[str, Any]:
         """Keras's depthwise-convolution config."""

@@ -16,7 +16,7 @@ from scratchdl.layers._spatial import (
     standardize_tuple,
 )
 from scratchdl.layers._utils import check_positive_int, label, standardize_data_format
-from scratchdl.layers.convolutional.base_conv import add_bias
+from scratchdl.layers.convolutional.base_conv import fused_activation
 from scratchdl.layers.layer import Layer
 
 __all__ = ["BaseSeparableConv"]
@@ -123,9 +123,10 @@ class BaseSeparableConv(Layer):
         outputs = depthwise(inputs, self.depthwise_kernel, strides=self.strides,
                             padding=self.padding, dilation_rate=self.dilation_rate,
                             data_format=self.data_format)
-        outputs = pointwise(outputs, self.pointwise_kernel, data_format=self.data_format)
-        outputs = add_bias(outputs, self.bias, self.rank, self.data_format)
-        return self.activation(outputs)
+        fused = fused_activation(self.activation)  # bias and ReLU applied in the pointwise op
+        outputs = pointwise(outputs, self.pointwise_kernel, data_format=self.data_format,
+                            bias=self.bias, activation=fused)
+        return outputs if fused else self.activation(outputs)
 
     def get_config(self) -> dict[str, Any]:
         """Keras's separable-convolution config."""
