@@ -538,6 +538,33 @@ def test_fused_epilogue_errors_name_the_op_and_the_shapes():
         ops.depthwise_conv2d(x, np.zeros((3, 3, 3, 1)), activation="tanh")
 
 
+@pytest.mark.parametrize("images_per_block", [1, 2, 3])
+@pytest.mark.parametrize("groups", [1, 2])
+def test_window_matrix_blocks_of_images_equal_one_block(monkeypatch, images_per_block, groups):
+    """A large im2col matrix is built and multiplied a block of images at a time (the last
+    block may be shorter), and rebuilt for the kernel gradient; a small one is built whole and
+    kept. Nothing may depend on the block size, grouped convolutions included."""
+    from scratchdl.ops import conv as conv_module
+
+    rng = np.random.default_rng(3)
+    x_np = rng.standard_normal((5, 6, 7, 8))
+    k_np = rng.standard_normal((3, 2, 8 // groups, 6))
+    b_np = rng.standard_normal(6)
+    upstream = rng.standard_normal((5, 3, 7, 6))
+    per_image = 3 * 7 * 3 * 2 * 8 * 8  # output pixels * kh * kw * C (all groups) * float64 bytes
+    results = []
+    for whole_bytes, block_bytes in ((0, images_per_block * per_image), (1 << 40, 1 << 40)):
+        monkeypatch.setattr(conv_module, "WINDOW_WHOLE_BYTES", whole_bytes)
+        monkeypatch.setattr(conv_module, "WINDOW_BLOCK_BYTES", block_bytes)
+        x, k, b = (Tensor(a, requires_grad=True) for a in (x_np, k_np, b_np))
+        y = ops.conv2d(x, k, strides=(2, 1), padding="same", groups=groups, bias=b,
+                       activation="relu")
+        (y * upstream).sum().backward()
+        results.append((y.numpy(), x.grad, k.grad, b.grad))
+    for blocked, whole in zip(*results):
+        np.testing.assert_allclose(blocked, whole, rtol=1e-12, atol=1e-12)
+
+
 def test_channel_major_mixed_dtypes_promote_as_numpy():
     x = np.random.default_rng(0).standard_normal((2, 5, 5, 3)).astype(np.float32)
     k = Tensor(np.ones((2, 2, 3, 4)), requires_grad=True)  # float64
