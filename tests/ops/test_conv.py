@@ -435,7 +435,7 @@ def test_depthwise_row_contraction_equals_the_plain_window_einsum(
         monkeypatch, x_shape, kernel_shape, strides, dilation, padding, data_format):
     """With a horizontal stride of 1 the depthwise sums run along whole output rows
     (``row_window_view``); forward and both gradients must equal the plain window einsum."""
-    from scratchdl.ops import conv as conv_module
+    from scratchdl.ops import _depthwise_conv as depthwise_module
 
     rng = np.random.default_rng(0)
     x_np = rng.standard_normal(x_shape)
@@ -443,7 +443,7 @@ def test_depthwise_row_contraction_equals_the_plain_window_einsum(
     upstream = None
     results = []
     calls = []
-    original = conv_module.row_window_view
+    original = depthwise_module.row_window_view
 
     def counted(*args):
         rows = original(*args)
@@ -451,7 +451,7 @@ def test_depthwise_row_contraction_equals_the_plain_window_einsum(
         return rows
 
     for row_view in (counted, lambda *args: None):  # the fast path, then the plain one
-        monkeypatch.setattr(conv_module, "row_window_view", row_view)
+        monkeypatch.setattr(depthwise_module, "row_window_view", row_view)
         x, k = Tensor(x_np, requires_grad=True), Tensor(k_np, requires_grad=True)
         y = ops.depthwise_conv2d(x, k, strides=strides, padding=padding, dilation_rate=dilation,
                                  data_format=data_format)

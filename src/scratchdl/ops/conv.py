@@ -5,7 +5,8 @@ Data is channels-last, ``(N, W, C)`` or ``(N, H, W, C)``, and kernels use Keras'
 ``data_format='channels_first'`` transposes the input at entry and the output at exit. Bias is not
 part of these ops (layers add it).
 
-How it is computed (``_windows.py`` has the window arithmetic):
+How it is computed (``_windows.py`` has the window arithmetic, ``_conv_common.py`` the
+validated geometry and the fused bias/ReLU epilogue, ``_depthwise_conv.py`` the depthwise op):
 
 * forward: ``im2col`` copies every window of the padded input into one row of a matrix
   ``cols`` of shape ``(N * OH * OW, kh * kw * C)``; the convolution is then one matrix product
@@ -22,16 +23,13 @@ How it is computed (``_windows.py`` has the window arithmetic):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from scratchdl.autograd.engine import sum_to
-from scratchdl.autograd.function import Function
 from scratchdl.autograd.tensor import Tensor
 from scratchdl.backend import get_array_module
+from scratchdl.ops._conv_common import ConvGeometry, ConvolutionFunction, conv_geometry
+from scratchdl.ops._depthwise_conv import DepthwiseConvolution
 from scratchdl.ops._windows import (
-    Layout,
-    Pads,
     as_operand,
     channel_major_windows,
     channel_planes,
@@ -40,84 +38,13 @@ from scratchdl.ops._windows import (
     col2im_products,
     crop_spatial,
     im2col,
-    input_layout,
-    int_tuple,
     is_int,
-    offsets,
     output_size,
     pad_spatial,
-    resolve_padding,
-    row_window_view,
     shape_text,
-    window_view,
 )
 
 __all__ = ["conv1d", "conv2d", "depthwise_conv1d", "depthwise_conv2d", "conv_output_size"]
-
-
-@dataclass(frozen=True)
-class ConvGeometry:
-    """Everything a convolution needs besides the arrays, in the internal 2-D layout."""
-
-    layout: Layout
-    kernel: tuple[int, int]
-    strides: tuple[int, int]
-    dilation: tuple[int, int]
-    pads: Pads
-    out: tuple[int, int]
-    padded_shape: tuple[int, int, int, int]
-    groups: int
-    kernel_shape: tuple[int, ...]
-
-
-def conv_geometry(
-    op: str, x_shape: tuple[int, ...], kernel_shape: tuple[int, ...], spatial_dims: int,
-    strides: Any, padding: Any, dilation_rate: Any, groups: Any, data_format: str,
-    kernel_name: str = "kernel",
-) -> ConvGeometry:
-    """Validate a convolution's arguments and work out its output size (raises naming ``op``)."""
-    layout = input_layout(op, x_shape, spatial_dims, data_format)
-    channels_first = layout.channels_first
-    check_kernel_rank(op, kernel_shape, spatial_dims, kernel_name, "input_channels / groups, filters")
-    if not is_int(groups) or groups < 1:
-        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
-    strides_t = int_tuple(strides, spatial_dims, "strides", op)
-    dilation_t = int_tuple(dilation_rate, spatial_dims, "dilation_rate", op)
-    channels = x_shape[1] if channels_first else x_shape[-1]
-    spatial = tuple(x_shape[2:] if channels_first else x_shape[1:-1])
-    per_group, filters = kernel_shape[-2], kernel_shape[-1]
-    if channels != per_group * groups:
-        with_groups = f" with groups={groups}" if groups > 1 else ""
-        raise ValueError(
-            f"{op}: input has {channels} channels but the {kernel_name} expects "
-            f"{per_group * groups}{with_groups} ({kernel_name} shape {shape_text(kernel_shape)}, "
-            f"input shape {shape_text(x_shape)})"
-        )
-    if filters % groups:
-        raise ValueError(
-            f"{op}: the {kernel_name}'s {filters} output channels do not divide into "
-            f"groups={groups} ({kernel_name} shape {shape_text(kernel_shape)})"
-        )
-    size = tuple(kernel_shape[:spatial_dims])
-    pads = resolve_padding(padding, spatial, size, strides_t, dilation_t, op)
-    padded = tuple(n + a + b for n, (a, b) in zip(spatial, pads))
-    out = tuple(output_size(*args) for args in zip(padded, size, strides_t, dilation_t))
-    if any(o < 1 for o in out):
-        span = tuple((k - 1) * d + 1 for k, d in zip(size, dilation_t))
-        raise ValueError(
-            f"{op}: the {kernel_name} {shape_text(size)} with dilation_rate "
-            f"{shape_text(dilation_t)} spans {shape_text(span)} pixels, more than the padded input "
-            f"{shape_text(padded)} (input shape {shape_text(x_shape)}, padding {padding!r})"
-        )
-    if spatial_dims == 1:
-        return ConvGeometry(
-            layout, (1, size[0]), (1, strides_t[0]), (1, dilation_t[0]), ((0, 0), pads[0]),
-            (1, out[0]), (x_shape[0], 1, padded[0], channels), groups, tuple(kernel_shape),
-        )
-    return ConvGeometry(
-        layout, size, strides_t, dilation_t, pads, out,  # type: ignore[arg-type]
-        (x_shape[0], *padded, channels), groups, tuple(kernel_shape),  # type: ignore[arg-type]
-    )
 
 
 # Below this many input channels (RGB or grey first layers) an ungrouped convolution builds its
@@ -141,42 +68,7 @@ WINDOW_WHOLE_BYTES = 32 << 20
 WINDOW_BLOCK_BYTES = 4 << 20
 
 
-class _ConvolutionFunction(Function):
-    """A convolution op with an optional fused epilogue: ``+ bias`` and ``relu``, what a
-    convolution layer applies next, done in place in the op's fresh output array (as ``Linear``
-    does for ``Dense``): no output array and graph node per step, and for ReLU no mask array
-    (``out > 0`` is the mask). The bias is the op's third input; its gradient is the output
-    gradient summed over every axis but the channels (``sum_to``: one matrix-vector product).
-    """
-
-    def __init__(self, geometry: ConvGeometry, relu: bool = False) -> None:
-        self.geometry = geometry
-        self.relu = relu
-
-    def _epilogue(self, out: Any, bias: Any) -> Any:
-        """Add ``bias`` to ``out`` (internal layout, channels last) and apply ReLU, in place."""
-        xp = get_array_module(out)
-        if bias is not None:
-            if xp.result_type(out, bias) == out.dtype:
-                out += bias
-            else:  # a promoting bias dtype: as NumPy's ``out + bias``
-                out = out + bias
-        if self.relu:
-            xp.maximum(out, 0, out=out)
-        return out
-
-    def _epilogue_grad(self, grad: Any, activated: Any) -> tuple[Any, Any]:
-        """The gradient reaching the convolution (internal layout) and the bias gradient."""
-        if self.relu:
-            grad = grad * (activated > 0)
-        need_bias = len(self.needs_input_grad) > 2 and self.needs_input_grad[2]
-        return grad, (sum_to(grad, grad.shape[-1:]) if need_bias else None)
-
-    def _with_bias_grad(self, grads: tuple[Any, Any], grad_bias: Any) -> tuple[Any, ...]:
-        return grads if len(self.needs_input_grad) == 2 else (*grads, grad_bias)
-
-
-class Convolution(_ConvolutionFunction):
+class Convolution(ConvolutionFunction):
     """Grouped 2-D convolution (1-D as height 1): im2col, then one matrix product per group."""
 
     def __init__(self, geometry: ConvGeometry, relu: bool = False) -> None:
@@ -320,107 +212,6 @@ def _window_product(cols: Any, weights: Any, out: Any = None) -> Any:
         return product
     out[...] = product
     return out
-
-
-def _stack_last(xp: Any, arrays: list[Any]) -> Any:
-    """Stack along a new last axis (a free view for a single array)."""
-    return arrays[0][..., None] if len(arrays) == 1 else xp.stack(arrays, axis=-1)
-
-
-def depthwise_window_sum(padded: Any, weights: Any, kernel: tuple[int, int],
-                         strides: tuple[int, int], dilation: tuple[int, int],
-                         out: tuple[int, int]) -> Any:
-    """``y[n, i, j, c] = sum_{a, b} window[n, i, j, a, b, c] * weights[a, b, c]`` for the padded
-    input ``(N, Hp, Wp, C)`` and ``weights`` ``(kh, kw, C)``; returns ``(N, OH, OW, C)``.
-
-    ``einsum`` on the plain window view (``window_view``) runs its inner loop along the ``C``
-    channels of one pixel. With a horizontal stride of 1 the same sum runs on whole output rows
-    instead (``row_window_view``, the weights tiled along the row): the inner loop is ``OW * C``
-    long, 2.4x faster for 32x32x32x64 with a 3x3 kernel (the tests check that both agree).
-    """
-    xp = get_array_module(padded, weights)
-    rows = row_window_view(padded, kernel, strides, dilation, out)
-    if rows is None:
-        windows = window_view(padded, kernel, strides, dilation, out)
-        return xp.einsum("nijabc,abc->nijc", windows, weights)
-    (oh, ow), channels = out, padded.shape[-1]
-    tiled = xp.tile(weights, (1, 1, ow))  # tiled[a, b, j * C + c] = weights[a, b, c]
-    return xp.einsum("niabq,abq->niq", rows, tiled).reshape(padded.shape[0], oh, ow, channels)
-
-
-class DepthwiseConvolution(_ConvolutionFunction):
-    """Convolution with one input channel per group, as einsums over a strided window view.
-
-    With ``C_in / groups == 1`` every output channel reads a single input channel, so there is no
-    channel sum for a matrix product to do, and copying the windows would cost more than the
-    arithmetic. Instead ``einsum`` contracts the window view directly, once per depth multiplier
-    ``m`` (usually just 1), along whole output rows where it can (``depthwise_window_sum``)::
-
-        y[n, i, j, c, m] = sum_{a, b} window[n, i, j, a, b, c] * kernel[a, b, c, m]
-    """
-
-    def forward(self, x: Any, kernel: Any, bias: Any = None) -> Any:
-        g = self.geometry
-        xp = get_array_module(x, kernel)
-        padded = pad_spatial(g.layout.inward(x), g.pads)
-        channels = padded.shape[-1]
-        # (kh, kw, 1, C * M) -> (kh, kw, C, M): output channel c * M + m belongs to channel c.
-        weights = kernel.reshape(*g.kernel, channels, kernel.shape[-1] // channels)
-        out = _stack_last(xp, [depthwise_window_sum(padded, weights[..., m], g.kernel, g.strides,
-                                                    g.dilation, g.out)
-                               for m in range(weights.shape[-1])])
-        out = self._epilogue(out.reshape(*out.shape[:3], -1), bias)
-        self.save_for_backward(padded, weights, out if self.relu else None)
-        return g.layout.outward(out)
-
-    def backward(self, grad: Any) -> tuple[Any, ...]:
-        g = self.geometry
-        padded, weights, activated = self.saved
-        xp = get_array_module(grad)
-        grad, grad_bias = self._epilogue_grad(g.layout.inward(grad), activated)
-        grad = grad.reshape(*grad.shape[:3], *weights.shape[2:])  # (N, OH, OW, C, M)
-        need_x, need_kernel = self.needs_input_grad[:2]
-        multipliers = range(weights.shape[-1])
-        grad_x = grad_kernel = None
-        if need_x:
-            grad_x = g.layout.outward(self._input_grad(grad, weights))
-        if need_kernel:
-            windows = window_view(padded, g.kernel, g.strides, g.dilation, g.out)
-            grad_weights = _stack_last(xp, [xp.einsum("nijabc,nijc->abc", windows, grad[..., m])
-                                            for m in multipliers])
-            grad_kernel = grad_weights.reshape(g.kernel_shape)
-        return self._with_bias_grad((grad_x, grad_kernel), grad_bias)
-
-    def _input_grad(self, grad: Any, weights: Any) -> Any:
-        """Gradient of the (unpadded) input, internal layout, from ``grad`` (N, OH, OW, C, M)."""
-        g = self.geometry
-        xp = get_array_module(grad)
-        n, height, width, channels = g.padded_shape
-        if g.strides == (1, 1):
-            # x_pad[y] collects grad[y - a*d] * k[a]: a correlation of the zero-padded gradient
-            # with the flipped kernel, i.e. the same contraction as the forward pass, run only
-            # for the pixels inside the padding.
-            (kh, kw), (dh, dw) = g.kernel, g.dilation
-            (top, bottom), (left, right) = g.pads
-            spread = pad_spatial(grad.reshape(*grad.shape[:3], -1),
-                                 (((kh - 1) * dh,) * 2, ((kw - 1) * dw,) * 2))
-            spread = spread.reshape(*spread.shape[:3], *weights.shape[2:])[:, top:, left:]
-            inside = (height - top - bottom, width - left - right)
-            result = None
-            for m in range(weights.shape[-1]):
-                term = depthwise_window_sum(spread[..., m], weights[::-1, ::-1, :, m], g.kernel,
-                                            (1, 1), g.dilation, inside)
-                result = term if result is None else xp.add(result, term, out=result)
-            return result
-        # Strided: each kernel offset (a, b) sends grad * k[a, b] back to the pixels it read.
-        result = xp.zeros((n, height, width, channels), dtype=grad.dtype)
-        term = xp.empty(grad.shape[:4], dtype=grad.dtype)
-        for k, (rows, columns) in offsets(g.kernel, g.strides, g.dilation, g.out):
-            a, b = divmod(k, g.kernel[1])
-            for m in range(weights.shape[-1]):
-                xp.multiply(grad[..., m], weights[a, b, :, m], out=term)
-                result[:, rows, columns] += term
-        return crop_spatial(result, g.pads)
 
 
 def _convolve(
