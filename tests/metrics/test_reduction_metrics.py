@@ -54,6 +54,20 @@ def test_mean_values_and_counts() -> None:
     assert metrics.Mean().result() == 0.0  # no data yet: 0, not NaN
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_mean_of_a_scalar_with_a_number_weight_equals_the_general_path(dtype: str) -> None:
+    """A 0-d value with a plain number as weight (the loss tracker's call every step) takes a
+    short path; the totals must equal, bit for bit, those of the same weight given as an array."""
+    rng = np.random.default_rng(4)
+    short, general = metrics.Mean(dtype=dtype), metrics.Mean(dtype=dtype)
+    for value, weight in zip(rng.normal(size=20).astype(np.float32), [128, 32.0, 7] * 7):
+        short.update_state(np.asarray(value), sample_weight=weight)
+        general.update_state(np.asarray(value), sample_weight=np.asarray(weight))
+    assert short.total.data.dtype == general.total.data.dtype == np.dtype(dtype)
+    assert short.total.data == general.total.data and short.count.data == general.count.data
+    assert short.result() == general.result()
+
+
 def _squared_error(y_true, y_pred):
     return (np.asarray(y_true, dtype=np.float32) - np.asarray(y_pred, dtype=np.float32)) ** 2
 

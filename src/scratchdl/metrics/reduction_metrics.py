@@ -121,6 +121,14 @@ class Mean(Metric):
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
         """Add the weighted values to ``total`` and their weights (or count) to ``count``."""
+        if (type(values) is np.ndarray and values.ndim == 0
+                and isinstance(sample_weight, (int, float)) and not isinstance(sample_weight, bool)):
+            # A scalar with a scalar weight (a model's loss tracker, every step): what the
+            # general path below computes for it, without its rank and broadcast checks.
+            weight = np.asarray(sample_weight, dtype=self.dtype)
+            self.total.assign_add(values.astype(self.dtype, copy=False) * weight)
+            self.count.assign_add(weight)
+            return
         values, sample_weight = reduce_to_samplewise_values(values, sample_weight, np.mean,
                                                             self.dtype, self.name)
         self.total.assign_add(values.sum())
