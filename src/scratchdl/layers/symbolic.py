@@ -88,8 +88,22 @@ def map_structure(fn: Any, structure: Any) -> Any:
 
 
 def is_symbolic(structure: Any) -> bool:
-    """True when any leaf of ``structure`` is a KerasTensor."""
-    return any(isinstance(leaf, KerasTensor) for leaf in flatten(structure))
+    """True when any leaf of ``structure`` is a KerasTensor.
+
+    Walks the nest without building ``flatten``'s lists: every layer call asks this of its
+    arguments, and it stops at the first KerasTensor.
+    """
+    if isinstance(structure, (list, tuple)):
+        for item in structure:
+            if is_symbolic(item):
+                return True
+        return False
+    if isinstance(structure, dict):
+        for item in structure.values():
+            if is_symbolic(item):
+                return True
+        return False
+    return isinstance(structure, KerasTensor)
 
 
 def zip_structure(fn: Any, a: Any, b: Any) -> Any:
