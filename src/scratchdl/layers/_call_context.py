@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import ClassVar
 
-__all__ = ["current_training", "structure_version", "training_scope"]
+__all__ = ["current_training", "pop_training", "push_training", "structure_version", "training_scope"]
 
 
 class _CallContext:
@@ -28,6 +28,17 @@ def current_training() -> bool | None:
     """The ``training`` flag of the innermost layer call in progress (None outside any call)."""
     stack = _CallContext.training
     return stack[-1] if stack else None
+
+
+def push_training(training: bool | None) -> None:
+    """Enter a layer call with this ``training`` flag (``pop_training`` leaves it): what
+    ``training_scope`` does, as two plain calls for the hot path of ``Layer.__call__``."""
+    _CallContext.training.append(training)
+
+
+def pop_training() -> None:
+    """Leave the innermost layer call entered with ``push_training``."""
+    _CallContext.training.pop()
 
 
 @contextlib.contextmanager

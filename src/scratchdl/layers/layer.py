@@ -26,6 +26,8 @@ from scratchdl.autograd.tensor import Parameter, Tensor
 from scratchdl.layers._call_context import (
     _STRUCTURE_VERSION,
     current_training,
+    pop_training,
+    push_training,
     structure_version,
     training_scope,
 )
@@ -409,7 +411,8 @@ class Layer:
         if is_symbolic((args, kwargs)):
             return self._symbolic_call(args, kwargs)
 
-        args = tuple(map_structure(self._convert_input, a) if i == 0 else a for i, a in enumerate(args))
+        if args:  # the first argument's arrays become tensors (the others are passed as they are)
+            args = (map_structure(self._convert_input, args[0]), *args[1:])
         training = kwargs.get("training")
         if training is None:
             training = current_training()
@@ -432,9 +435,13 @@ class Layer:
             kwargs.pop("mask", None)
 
         self._maybe_build(args, kwargs)
-        self._losses = []
-        with training_scope(training):
+        if self._losses:  # this call's losses replace the previous call's
+            self._losses = []
+        push_training(training)
+        try:
             outputs = self.call(*args, **kwargs)
+        finally:
+            pop_training()
         if self.activity_regularizer is not None:
             for output in flatten(outputs):
                 if isinstance(output, Tensor):
