@@ -14,6 +14,7 @@ from typing import Any
 from scratchdl.autograd.engine import sum_to
 from scratchdl.autograd.function import Function
 from scratchdl.backend import get_array_module
+from scratchdl.ops._helpers import in_place
 from scratchdl.ops._windows import (
     Layout,
     Pads,
@@ -110,10 +111,7 @@ class ConvolutionFunction(Function):
         """Add ``bias`` to ``out`` (internal layout, channels last) and apply ReLU, in place."""
         xp = get_array_module(out)
         if bias is not None:
-            if xp.result_type(out, bias) == out.dtype:
-                out += bias
-            else:  # a promoting bias dtype: as NumPy's ``out + bias``
-                out = out + bias
+            out = in_place(xp.add, out, bias)
         if self.relu:
             xp.maximum(out, 0, out=out)
         return out

@@ -6,6 +6,7 @@ from numbers import Integral
 from typing import Any
 
 from scratchdl.autograd.tensor import Tensor
+from scratchdl.backend import get_array_module
 
 
 def shape_of(value: Any) -> tuple[int, ...]:
@@ -55,3 +56,15 @@ def check_broadcast(op: str, *values: Any) -> None:
 
 
 __all__ = ["Tensor", "shape_of", "is_int", "normalize_axis", "check_broadcast"]
+
+
+def in_place(ufunc: Any, target: Any, value: Any) -> Any:
+    """``ufunc(target, value)`` written into ``target`` when NumPy's promotion of the two keeps
+    ``target``'s dtype, else into a new array (so a higher-precision ``value`` still promotes).
+
+    For the ops that build their result in a fresh array of their own, one pass after another,
+    without a new array (and its page faults) per step.
+    """
+    if get_array_module(target).result_type(target, value) == target.dtype:
+        return ufunc(target, value, out=target)
+    return ufunc(target, value)

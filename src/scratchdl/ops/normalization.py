@@ -30,7 +30,7 @@ from scratchdl.autograd.engine import sum_to
 from scratchdl.autograd.function import Function
 from scratchdl.autograd.tensor import Tensor
 from scratchdl.backend import get_array_module
-from scratchdl.ops._helpers import normalize_axis, shape_of
+from scratchdl.ops._helpers import in_place, normalize_axis, shape_of
 from scratchdl.ops.elementwise import as_float_array
 
 __all__ = ["batch_normalization", "fused_batch_normalization", "layer_normalization", "moments"]
@@ -172,11 +172,7 @@ class FusedBatchNorm(_OptionalInputs):
         # never formed (the backward pass needs only sums of it, per channel).
         y = centered * (inv_std if scale is None else inv_std * scale)
         if offset is not None:
-            offset = xp.asarray(offset).reshape(bshape)
-            if xp.result_type(y, offset) == y.dtype:
-                y += offset
-            else:
-                y = y + offset
+            y = in_place(xp.add, y, xp.asarray(offset).reshape(bshape))
         self.save_for_backward(centered, inv_std, scale, weights, count)
         return (y.astype(x.dtype, copy=False), mean.reshape(self.param_shape),
                 var.reshape(self.param_shape))
@@ -207,13 +203,8 @@ class FusedBatchNorm(_OptionalInputs):
             d_mean = -scale_r * sum_g + grad_mean.reshape(bshape)
             if weights is None:
                 # g scale r + d (2 dL/dvar / D) + dL/dmean / D, in one output array
-                grad_x = grad_y * scale_r
-                spread = centered * (2 * d_var / count)
-                if xp.result_type(grad_x, spread, d_mean) == grad_x.dtype:
-                    grad_x += spread
-                    grad_x += d_mean / count
-                else:  # mixed dtypes: as NumPy promotes them
-                    grad_x = grad_x + spread + d_mean / count
+                grad_x = in_place(xp.add, grad_y * scale_r, centered * (2 * d_var / count))
+                grad_x = in_place(xp.add, grad_x, d_mean / count)
             else:
                 weighted = weights * centered
                 d_mean = d_mean - 2 * d_var * weighted.sum(axis=self.reduced, keepdims=True) / count
@@ -304,11 +295,8 @@ class LayerNorm(_OptionalInputs):
         inv_std = 1 / xp.sqrt(var + self.epsilon)
         if self.rms_scaling:  # Keras's deprecated option: scales x itself, without centering it
             x_hat = x * inv_std
-        elif xp.result_type(centered, inv_std) == centered.dtype:
-            x_hat = centered  # x_hat = (x - mean) r, in the centered array (not needed after)
-            x_hat *= inv_std
-        else:
-            x_hat = centered * inv_std
+        else:  # x_hat = (x - mean) r, in the centered array (not needed after)
+            x_hat = in_place(xp.multiply, centered, inv_std)
         gamma = named.get("gamma")
         gamma = None if gamma is None else xp.asarray(gamma).reshape(bshape)
         if self.rms_scaling:
@@ -317,12 +305,9 @@ class LayerNorm(_OptionalInputs):
             self.save_for_backward(inv_std, x_hat, gamma)
         y = x_hat if gamma is None else x_hat * gamma
         beta = named.get("beta")
-        if beta is not None:
+        if beta is not None:  # (y may be the saved x_hat: then a new array)
             beta = xp.asarray(beta).reshape(bshape)
-            if y is not x_hat and xp.result_type(y, beta) == y.dtype:
-                y += beta
-            else:
-                y = y + beta
+            y = y + beta if y is x_hat else in_place(xp.add, y, beta)
         return y.astype(x.dtype, copy=False)
 
     def backward(self, grad: Any) -> tuple[Any, ...]:
@@ -348,14 +333,9 @@ class LayerNorm(_OptionalInputs):
                 grads["x"] = inv_std * g - inv_std ** 3 * centered * mean_gx
             else:
                 # The classic fused form: dL/dx = r (g - mean(g) - x_hat mean(g x_hat)).
-                grad_x = g - g.mean(axis=axes, keepdims=True)
-                xp = get_array_module(grad_x)
-                if xp.result_type(grad_x, x_hat, mean_gx, inv_std) == grad_x.dtype:
-                    grad_x -= x_hat * mean_gx
-                    grad_x *= inv_std
-                else:  # mixed dtypes: as NumPy promotes them
-                    grad_x = inv_std * (grad_x - x_hat * mean_gx)
-                grads["x"] = grad_x
+                xp = get_array_module(g)
+                grad_x = in_place(xp.subtract, g - g.mean(axis=axes, keepdims=True), x_hat * mean_gx)
+                grads["x"] = in_place(xp.multiply, grad_x, inv_std)
         return tuple(grads.get(name) for name in self.present)
 
 
