@@ -164,10 +164,8 @@ class Convolution(ConvolutionFunction):
             span = slice(start * pixels, stop * pixels)
             if grad is None:
                 _window_product(cols, weights, out=result[span])
-            elif groups == 1:
-                result[0] += cols[0].T @ grad[0, span]
             else:
-                result += xp.matmul(cols.transpose(0, 2, 1), grad[:, span])
+                result += _window_kernel_grad(cols, grad[:, span])
         return result
 
     def backward(self, grad: Any) -> tuple[Any, ...]:
@@ -188,14 +186,20 @@ class Convolution(ConvolutionFunction):
         if self.needs_input_grad[1]:
             if self.channel_major:
                 grad_w = self._channel_major_products(first, weights[0], grad[0])[None]
-            elif self.whole_windows and groups == 1:  # first: the im2col matrix
-                grad_w = (first[0].T @ grad[0])[None]
-            elif self.whole_windows:
-                grad_w = get_array_module(first).matmul(first.transpose(0, 2, 1), grad)
+            elif self.whole_windows:  # first: the im2col matrix
+                grad_w = _window_kernel_grad(first, grad)
             else:  # (groups, kh*kw*C/groups, C_out/groups), block by block
                 grad_w = self._window_products(first, weights, grad)
             grad_kernel = grad_w.transpose(1, 0, 2).reshape(g.kernel_shape)
         return self._with_bias_grad((grad_x, grad_kernel), grad_bias)
+
+
+def _window_kernel_grad(cols: Any, grad: Any) -> Any:
+    """``cols.T @ grad`` per group, ``(groups, K, C_out/groups)``, for an im2col matrix ``(groups,
+    P, K)`` and the output gradient ``(groups, P, C_out/groups)`` (one 2-D product ungrouped)."""
+    if cols.shape[0] == 1:
+        return (cols[0].T @ grad[0])[None]
+    return get_array_module(cols, grad).matmul(cols.transpose(0, 2, 1), grad)
 
 
 def _window_product(cols: Any, weights: Any, out: Any = None) -> Any:
