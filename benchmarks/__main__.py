@@ -3,7 +3,7 @@
     python -m benchmarks [--quick] [--threads N] [--only SUITE_OR_WORKLOAD] [--json PATH] [--list]
 
 Every framework runs float32 with the same thread count (``--threads``, all cores by default);
-each workload is warmed up, then timed in interleaved rounds (medians). Ratios are scratchdl's
+each workload is warmed up, then timed interleaved (medians). Ratios are scratchdl's
 time divided by the other framework's; ``met`` says whether the issue's target holds.
 """
 

@@ -50,18 +50,43 @@ def measure(fn: Callable[[], Any], repeats: int, warmup: int = 2, min_time: floa
 POOL_SETTLE_SECONDS = 0.15
 
 
+def balanced_order(count: int) -> list[int]:
+    """A cyclic order of the indices ``0 .. count-1`` in which every index is followed once by
+    each other index and never by itself (an Eulerian circuit of the complete directed graph).
+
+    Timing calls in this order, cycle after cycle, puts every framework after every other one
+    equally often and never right after itself: none of them gets warm caches the others do not.
+    For three frameworks it is ``[0, 2, 1, 2, 0, 1]``: 6 calls, each index twice.
+    """
+    if count < 2:
+        return list(range(count))
+    successors = {index: [other for other in range(count) if other != index] for index in range(count)}
+    stack, circuit = [0], []
+    while stack:
+        node = stack[-1]
+        if successors[node]:
+            stack.append(successors[node].pop())
+        else:
+            circuit.append(stack.pop())
+    circuit.reverse()
+    return circuit[:-1]  # the circuit ends where it starts; the cycle repeats from there
+
+
 def compare(fns: dict[str, Callable[[], Any] | None], repeats: int, warmup: int = 1,
             max_seconds: float | None = None) -> dict[str, float | None]:
-    """Median seconds per call of each function, timed in interleaved rounds.
+    """Median seconds per call of each function, timed interleaved.
 
-    Each round times every function (the order alternates between rounds), so a burst of load
+    With one thread the calls follow ``balanced_order`` cycle after cycle, so a burst of load
     from other processes on a shared machine slows all frameworks alike instead of landing on
-    whichever happened to run then: the ratios stay meaningful even when the times are noisy.
-    With one thread a round is one call per framework. With several threads a round is a block
-    of calls per framework, each block after a pause (``POOL_SETTLE_SECONDS``) and one untimed
-    call, so that the previous framework's thread pool has gone quiet; there are at most four
-    rounds then. ``None`` entries (a framework not run) come back as ``None``. With
-    ``max_seconds``, rounds stop early (after at least one) once that much time has been spent.
+    whichever happened to run then, and each framework runs after every other one equally often
+    and never after itself: a call right after its own previous call finds its weights and code
+    still in the caches, which a call after another framework does not. The ratios stay
+    meaningful even when the times are noisy. With several threads the frameworks run in rounds
+    of one block of calls each (the order alternating between rounds), each block after a pause
+    (``POOL_SETTLE_SECONDS``) and one untimed call, so that the previous framework's thread pool
+    has gone quiet; there are at most four rounds then. ``None`` entries (a framework not run)
+    come back as ``None``. With ``max_seconds``, timing stops early (after at least one call of
+    each function) once that much time has been spent.
     """
     active = {name: fn for name, fn in fns.items() if fn is not None}
     for fn in active.values():
@@ -69,23 +94,36 @@ def compare(fns: dict[str, Callable[[], Any] | None], repeats: int, warmup: int 
             fn()
     samples: dict[str, list[float]] = {name: [] for name in active}
     names = list(active)
-    pooled = configured_threads() > 1 and len(active) > 1
-    rounds = min(repeats, 4) if pooled else repeats
-    block = -(-repeats // rounds)
     started = time.perf_counter()
-    for round_index in range(rounds):
-        for name in (names if round_index % 2 == 0 else names[::-1]):
-            fn = active[name]
-            if pooled:
+
+    def out_of_time() -> bool:
+        return max_seconds is not None and time.perf_counter() - started > max_seconds
+
+    if configured_threads() > 1 and len(active) > 1:
+        rounds = min(repeats, 4)
+        block = -(-repeats // rounds)
+        for round_index in range(rounds):
+            for name in (names if round_index % 2 == 0 else names[::-1]):
                 time.sleep(POOL_SETTLE_SECONDS)
-                fn()
-            for _ in range(block):
-                start = time.perf_counter()
-                fn()
-                samples[name].append(time.perf_counter() - start)
-        if max_seconds is not None and time.perf_counter() - started > max_seconds:
-            break
+                active[name]()
+                _time_calls(active[name], block, samples[name])
+            if out_of_time():
+                break
+    else:
+        order = [names[index] for index in balanced_order(len(names))]
+        while min(len(times) for times in samples.values()) < repeats:
+            for name in order:
+                _time_calls(active[name], 1, samples[name])
+            if out_of_time():
+                break
     return {name: (statistics.median(samples[name]) if name in samples else None) for name in fns}
+
+
+def _time_calls(fn: Callable[[], Any], calls: int, samples: list[float]) -> None:
+    for _ in range(calls):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
 
 
 def compare_pair(ours: Callable[[], Any], theirs: Callable[[], Any], repeats: int,
