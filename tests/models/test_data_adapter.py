@@ -203,6 +203,31 @@ def test_ragged_lists_name_the_call_and_the_data() -> None:
         ArrayDataAdapter([[1.0, 2.0], [3.0]], np.zeros(2))
     model = sd.Sequential([sd.Input((2,)), sd.layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
-    with pytest.raises(ValueError, match=r"^Model.fit/evaluate/predict: cannot turn the list \[\[0\.0, 1\.0\], "
+    with pytest.raises(ValueError, match=r"^Model.fit: cannot turn the list \[\[0\.0, 1\.0\], "
                                          r"\[2\.0\], \[3\.0, 4\.0, 5\.0, 6\.0, 7\.0, 8\.0, 9\.0, 1\.\.\. into one"):  # cut
         model.fit([[0.0, 1.0], [2.0], [float(v) for v in range(3, 40)]], np.zeros(3), verbose=0)
+
+
+def test_model_methods_name_themselves_in_data_errors() -> None:
+    model = sd.Sequential([sd.Input((2,)), sd.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.zeros((4, 2), np.float32), np.zeros(4, np.float32)
+    ragged = [[0.0, 1.0], [2.0]]
+    with pytest.raises(ValueError, match=r"^Model.fit: Data cardinality is ambiguous\."):
+        model.fit(x, y[:3], verbose=0)
+    with pytest.raises(ValueError, match=r"^Model.fit: Data is expected to be in format"):
+        model.fit(x, y, validation_data=(x, y, y, y), verbose=0)
+    with pytest.raises(ValueError, match=r"^Model.evaluate: Data cardinality is ambiguous\."):
+        model.evaluate(x, y[:3], verbose=0)
+    with pytest.raises(ValueError, match=r"^Model.evaluate: `batch_size` must be a positive integer"):
+        model.evaluate(x, y, batch_size=-1, verbose=0)
+    with pytest.raises(ValueError, match=r"^Model.predict: cannot turn the list"):
+        model.predict(ragged, verbose=0)
+    with pytest.raises(ValueError, match=r"^Model.predict: Unrecognized data type: x=object"):
+        model.predict(object(), verbose=0)
+    with pytest.raises(ValueError, match=r"^Model.fit: Data is expected to be in format .* 4 elements"):
+        model.fit(((x, y, y, y) for _ in range(2)), epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"^Model.fit: `class_weight` needs one class per sample"):
+        model.fit(x, np.zeros((4, 1, 1)), class_weight={0: 1.0}, verbose=0)
+    with pytest.raises(ValueError, match=r"^Model.train_on_batch: Expected `class_weight` to be a dict"):
+        model.train_on_batch(x, y, class_weight={"a": 1.0})

@@ -13,8 +13,10 @@
 epoch (and keeps a generator's position between epochs), and running out of data early ends the
 epoch with a warning.
 
-Errors name the ``Model`` method the data came through (``Model.fit``; ``Model.fit/evaluate/predict``
-where the same check serves all three) and state what was expected and what was got.
+Errors name the ``Model`` method the data came through and state what was expected and what
+was got. ``fit``, ``evaluate``, ``predict`` and ``train_on_batch`` pass their own name
+(``caller="Model.fit"``, ...); used directly, the adapters name every method that can reach the
+check (``Model.fit/evaluate/predict``, or ``Model.fit`` for the checks only ``fit`` has).
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ import numpy as np
 from scratchdl import backend
 from scratchdl.autograd.tensor import Tensor
 
-# The public entry points that reach this module: errors start with the one (or ones) that can
-# reach each check, since the adapter does not know which method built it.
+# The public entry points that reach each check: an error starts with the caller's name when
+# the caller gave it, else with these.
 _FIT = "Model.fit"
 _FIT_EVALUATE = "Model.fit/evaluate"
 _FIT_TRAIN_ON_BATCH = "Model.fit/train_on_batch"
@@ -66,8 +68,9 @@ def _leaves(structure: Any) -> list[Any]:
     return [structure]
 
 
-def unpack_x_y_sample_weight(data: Any) -> tuple[Any, Any, Any]:
-    """Split a batch ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` into three parts."""
+def unpack_x_y_sample_weight(data: Any, caller: str = _ANY) -> tuple[Any, Any, Any]:
+    """Split a batch ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` into three parts
+    (an error for any other tuple starts with ``caller``)."""
     if isinstance(data, list):
         data = tuple(data)
     if not isinstance(data, tuple):
@@ -80,7 +83,7 @@ def unpack_x_y_sample_weight(data: Any) -> tuple[Any, Any, Any]:
         return data[0], data[1], data[2]
     kinds = ", ".join(type(item).__name__ for item in data)
     raise ValueError(
-        f"{_ANY}: Data is expected to be in format `x`, `(x,)`, `(x, y)`, or "
+        f"{caller}: Data is expected to be in format `x`, `(x,)`, `(x, y)`, or "
         f"`(x, y, sample_weight)`, found a tuple of {len(data)} elements ({kinds})"
     )
 
@@ -94,7 +97,7 @@ def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> 
     return (x, y, sample_weight)
 
 
-def _to_array(value: Any) -> Any:
+def _to_array(value: Any, caller: str = _ANY) -> Any:
     if isinstance(value, Tensor):
         return value.data
     if isinstance(value, np.ndarray) or hasattr(value, "__cuda_array_interface__"):
@@ -103,7 +106,7 @@ def _to_array(value: Any) -> Any:
         array = np.asarray(value)
     except ValueError as error:  # NumPy's message names neither the call nor the data
         raise ValueError(
-            f"{_ANY}: cannot turn the {type(value).__name__} {_preview(value)} into one array: "
+            f"{caller}: cannot turn the {type(value).__name__} {_preview(value)} into one array: "
             f"expected nested lists of equal lengths (a rectangular shape) ({error})"
         ) from error
     if array.dtype == np.float64 and not isinstance(value, np.ndarray):
@@ -123,18 +126,18 @@ def _is_number_list(value: Any) -> bool:
     return isinstance(value, (int, float, bool, np.generic))
 
 
-def _as_arrays(structure: Any) -> Any:
+def _as_arrays(structure: Any, caller: str = _ANY) -> Any:
     if structure is None:
         return None
     if _is_number_list(structure):
-        return _to_array(structure)
+        return _to_array(structure, caller)
     if isinstance(structure, list):
-        return [_as_arrays(v) for v in structure]
+        return [_as_arrays(v, caller) for v in structure]
     if isinstance(structure, tuple):
-        return tuple(_as_arrays(v) for v in structure)
+        return tuple(_as_arrays(v, caller) for v in structure)
     if isinstance(structure, dict):
-        return {k: _as_arrays(v) for k, v in structure.items()}
-    return _to_array(structure)
+        return {k: _as_arrays(v, caller) for k, v in structure.items()}
+    return _to_array(structure, caller)
 
 
 def is_array_like(value: Any) -> bool:
@@ -150,13 +153,15 @@ def is_array_like(value: Any) -> bool:
     return False
 
 
-def class_weight_to_sample_weights(y: Any, class_weight: dict[int, float]) -> np.ndarray:
+def class_weight_to_sample_weights(y: Any, class_weight: dict[int, float],
+                                   caller: str = _FIT_TRAIN_ON_BATCH) -> np.ndarray:
     """Per-sample weights from ``{class_index: weight}``: one-hot targets use their argmax,
-    ``(n, 1)`` targets their value; classes missing from the dict weigh 1 (as in Keras)."""
+    ``(n, 1)`` targets their value; classes missing from the dict weigh 1 (as in Keras).
+    Errors start with ``caller``."""
     for cls in class_weight:
         if not _is_integer(cls):
             raise ValueError(
-                f"{_FIT_TRAIN_ON_BATCH}: Expected `class_weight` to be a dict with integer class "
+                f"{caller}: Expected `class_weight` to be a dict with integer class "
                 f"indices as keys, got the key {cls!r} ({type(cls).__name__}) in {class_weight}"
             )
     labels = np.asarray(y.data if isinstance(y, Tensor) else y)
@@ -165,7 +170,7 @@ def class_weight_to_sample_weights(y: Any, class_weight: dict[int, float]) -> np
     labels = np.round(labels).astype(np.int64)
     if labels.ndim != 1:
         raise ValueError(
-            f"{_FIT_TRAIN_ON_BATCH}: `class_weight` needs one class per sample: targets of shape "
+            f"{caller}: `class_weight` needs one class per sample: targets of shape "
             f"(n,), (n, 1) or one-hot (n, classes), got targets of shape {np.shape(y)}"
         )
     weights = np.ones(labels.shape, dtype=backend.floatx())
@@ -227,22 +232,24 @@ def train_validation_split(arrays: tuple[Any, ...], validation_split: float) -> 
 
 
 class ArrayDataAdapter:
-    """Batches of arrays (see the module docstring)."""
+    """Batches of arrays (see the module docstring). ``caller`` names the ``Model`` method in
+    errors."""
 
     def __init__(self, x: Any, y: Any = None, sample_weight: Any = None, batch_size: int | None = None,
                  steps: int | None = None, shuffle: bool | str = False,
-                 class_weight: dict[int, float] | None = None) -> None:
-        x = _as_arrays(x)
-        y = _as_arrays(y)
-        sample_weight = _as_arrays(sample_weight)
+                 class_weight: dict[int, float] | None = None, caller: str | None = None) -> None:
+        any_caller = caller or _ANY
+        x = _as_arrays(x, any_caller)
+        y = _as_arrays(y, any_caller)
+        sample_weight = _as_arrays(sample_weight, any_caller)
         if sample_weight is not None:
             if class_weight is not None:
-                raise ValueError(f"{_FIT}: You cannot use `class_weight` and `sample_weight` at the "
+                raise ValueError(f"{caller or _FIT}: You cannot use `class_weight` and `sample_weight` at the "
                                  "same time; pass one of them")
             if isinstance(y, (list, tuple, dict)) and not isinstance(sample_weight, (list, tuple, dict)):
                 if sample_weight.ndim > 2 or (sample_weight.ndim == 2 and sample_weight.shape[1] != 1):
                     raise ValueError(
-                        f"{_FIT_EVALUATE}: for a model with several outputs, a single "
+                        f"{caller or _FIT_EVALUATE}: for a model with several outputs, a single "
                         "`sample_weight` array must have one value per sample (shape (n,) or "
                         f"(n, 1)), got shape {sample_weight.shape}"
                     )
@@ -250,12 +257,12 @@ class ArrayDataAdapter:
         if class_weight is not None:
             if isinstance(y, (list, tuple, dict)):
                 raise ValueError(
-                    f"{_FIT}: `class_weight` is only supported for models with a single output; "
+                    f"{caller or _FIT}: `class_weight` is only supported for models with a single output; "
                     f"got targets `y` as a {type(y).__name__} of {len(y)} arrays"
                 )
             if y is None:
-                raise ValueError(f"{_FIT}: `class_weight` needs targets `y`, got y=None")
-            sample_weight = class_weight_to_sample_weights(y, class_weight)
+                raise ValueError(f"{caller or _FIT}: `class_weight` needs targets `y`, got y=None")
+            sample_weight = class_weight_to_sample_weights(y, class_weight, caller or _FIT)
         self._data = pack_x_y_sample_weight(x, y, sample_weight)
         sizes = {int(np.shape(leaf)[0]) if np.ndim(leaf) else -1 for leaf in _leaves(self._data)}
         if len(sizes) != 1 or -1 in sizes:
@@ -264,13 +271,13 @@ class ArrayDataAdapter:
                 for label, part in zip(("x", "y", "sample_weight"), self._data)
             )
             raise ValueError(
-                f"{_ANY}: Data cardinality is ambiguous. Make sure all arrays contain the same "
+                f"{any_caller}: Data cardinality is ambiguous. Make sure all arrays contain the same "
                 f"number of samples (first dimension, so no scalars); got {details}"
             )
         self.num_samples = sizes.pop()
         if batch_size is not None and not (_is_integer(batch_size) and batch_size >= 0):
             raise ValueError(
-                f"{_ANY}: `batch_size` must be a positive integer or None, got "
+                f"{any_caller}: `batch_size` must be a positive integer or None, got "
                 f"batch_size={batch_size!r}"
             )
         if not batch_size:
@@ -296,11 +303,14 @@ class ArrayDataAdapter:
 
 
 class IterableDataAdapter:
-    """Batches from a generator, iterator or re-iterable object (see the module docstring)."""
+    """Batches from a generator, iterator or re-iterable object (see the module docstring).
+    ``caller`` names the ``Model`` method in errors."""
 
-    def __init__(self, data: Any, class_weight: dict[int, float] | None = None) -> None:
+    def __init__(self, data: Any, class_weight: dict[int, float] | None = None,
+                 caller: str | None = None) -> None:
         self._data = data
         self._class_weight = class_weight
+        self._caller = caller
         self._one_shot = isinstance(data, Iterator)
         try:
             self.num_batches: int | None = None if self._one_shot else len(data)
@@ -324,33 +334,40 @@ class IterableDataAdapter:
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
         for batch in self._batches():
-            x, y, sample_weight = unpack_x_y_sample_weight(batch)
-            x, y, sample_weight = _as_arrays(x), _as_arrays(y), _as_arrays(sample_weight)
+            caller = self._caller or _ANY
+            x, y, sample_weight = unpack_x_y_sample_weight(batch, caller)
+            x, y, sample_weight = (_as_arrays(x, caller), _as_arrays(y, caller),
+                                   _as_arrays(sample_weight, caller))
             if self._class_weight is not None and y is not None and sample_weight is None:
-                sample_weight = class_weight_to_sample_weights(y, self._class_weight)
+                sample_weight = class_weight_to_sample_weights(y, self._class_weight,
+                                                               self._caller or _FIT)
             yield pack_x_y_sample_weight(x, y, sample_weight)
 
 
 def get_data_adapter(x: Any, y: Any = None, sample_weight: Any = None, batch_size: int | None = None,
                      steps_per_epoch: int | None = None, shuffle: bool | str = False,
-                     class_weight: dict[int, float] | None = None) -> Any:
-    """Pick the adapter for ``x``: arrays -> ``ArrayDataAdapter``, iterables -> ``IterableDataAdapter``."""
+                     class_weight: dict[int, float] | None = None, caller: str | None = None) -> Any:
+    """Pick the adapter for ``x``: arrays -> ``ArrayDataAdapter``, iterables -> ``IterableDataAdapter``.
+
+    ``caller`` (e.g. ``'Model.fit'``) names the ``Model`` method in errors.
+    """
     if isinstance(x, (ArrayDataAdapter, IterableDataAdapter)):
         return x
     if is_array_like(x):
         return ArrayDataAdapter(x, y, sample_weight=sample_weight, batch_size=batch_size,
-                                steps=steps_per_epoch, shuffle=shuffle, class_weight=class_weight)
+                                steps=steps_per_epoch, shuffle=shuffle, class_weight=class_weight,
+                                caller=caller)
     if hasattr(x, "__iter__") or hasattr(x, "__getitem__"):
         for name, value in (("y", y), ("sample_weight", sample_weight)):
             if value is not None:
                 raise ValueError(
-                    f"{_ANY}: `{name}` must not be given when `x` is a generator or iterable "
+                    f"{caller or _ANY}: `{name}` must not be given when `x` is a generator or iterable "
                     f"({type(x).__name__}); got {name} of type {type(value).__name__}. Yield "
                     "(x, y) or (x, y, sample_weight) batches from it instead"
                 )
-        return IterableDataAdapter(x, class_weight=class_weight)
+        return IterableDataAdapter(x, class_weight=class_weight, caller=caller)
     raise ValueError(
-        f"{_ANY}: Unrecognized data type: x={type(x).__name__}. Expected NumPy arrays (or "
+        f"{caller or _ANY}: Unrecognized data type: x={type(x).__name__}. Expected NumPy arrays (or "
         "lists/dicts of them), tensors, or a generator/iterable of batches"
     )
 
@@ -358,17 +375,19 @@ def get_data_adapter(x: Any, y: Any = None, sample_weight: Any = None, batch_siz
 class EpochIterator:
     """Yields ``(begin_step, end_step, batches)`` for one epoch (Keras's ``EpochIterator``).
 
-    Each item holds ``steps_per_execution`` batches (fewer at the end of the data).
+    Each item holds ``steps_per_execution`` batches (fewer at the end of the data). ``caller``
+    (e.g. ``'Model.fit'``) names the ``Model`` method in errors about the data.
     """
 
     def __init__(self, x: Any, y: Any = None, sample_weight: Any = None, batch_size: int | None = None,
                  steps_per_epoch: int | None = None, shuffle: bool | str = False,
-                 class_weight: dict[int, float] | None = None, steps_per_execution: int = 1) -> None:
+                 class_weight: dict[int, float] | None = None, steps_per_execution: int = 1,
+                 caller: str | None = None) -> None:
         self.steps_per_epoch = steps_per_epoch
         self.steps_per_execution = max(int(steps_per_execution), 1)
         self.data_adapter = get_data_adapter(x, y, sample_weight=sample_weight, batch_size=batch_size,
                                              steps_per_epoch=steps_per_epoch, shuffle=shuffle,
-                                             class_weight=class_weight)
+                                             class_weight=class_weight, caller=caller)
         self._num_batches = self.data_adapter.num_batches
         self._current: Iterator[Any] | None = None
         self._steps_seen = 0

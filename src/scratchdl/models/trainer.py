@@ -406,10 +406,11 @@ class Trainer:
                                                                             validation_split)
         val_x = val_y = val_sample_weight = None
         if validation_data is not None:
-            val_x, val_y, val_sample_weight = unpack_x_y_sample_weight(validation_data)
+            val_x, val_y, val_sample_weight = unpack_x_y_sample_weight(validation_data, "Model.fit")
         iterator = EpochIterator(x, y, sample_weight=sample_weight, batch_size=batch_size,
                                  steps_per_epoch=steps_per_epoch, shuffle=shuffle,
-                                 class_weight=class_weight, steps_per_execution=self.steps_per_execution)
+                                 class_weight=class_weight, steps_per_execution=self.steps_per_execution,
+                                 caller="Model.fit")
         callback_list = self._callback_list(callbacks, verbose, epochs, iterator.num_batches, add_history=True)
         self.stop_training = False
         self._trainable_cache = None
@@ -436,7 +437,8 @@ class Trainer:
                     self._eval_epoch_iterator = EpochIterator(
                         val_x, val_y, sample_weight=val_sample_weight,
                         batch_size=validation_batch_size or batch_size, steps_per_epoch=validation_steps,
-                        shuffle=False, steps_per_execution=self.steps_per_execution)
+                        shuffle=False, steps_per_execution=self.steps_per_execution,
+                        caller="Model.fit")
                 val_logs = self.evaluate(val_x, val_y, sample_weight=val_sample_weight,
                                          batch_size=validation_batch_size or batch_size,
                                          steps=validation_steps, callbacks=callback_list,
@@ -474,7 +476,8 @@ class Trainer:
             self._flat_layers.value = None
             iterator = EpochIterator(x, y, sample_weight=sample_weight, batch_size=batch_size,
                                      steps_per_epoch=steps, shuffle=False,
-                                     steps_per_execution=self.steps_per_execution)
+                                     steps_per_execution=self.steps_per_execution,
+                                     caller="Model.evaluate")
         callback_list = self._callback_list(callbacks, verbose, 1, iterator.num_batches, add_history=False)
         self.stop_evaluating = False
         callback_list.on_test_begin()
@@ -497,7 +500,7 @@ class Trainer:
                 steps: int | None = None, callbacks: Sequence[Any] | None = None) -> Any:
         """The model's outputs on ``x`` as NumPy arrays (concatenated over batches)."""
         iterator = EpochIterator(x, batch_size=batch_size, steps_per_epoch=steps, shuffle=False,
-                                 steps_per_execution=self.steps_per_execution)
+                                 steps_per_execution=self.steps_per_execution, caller="Model.predict")
         callback_list = self._callback_list(callbacks, verbose, 1, iterator.num_batches, add_history=False)
         self.stop_predicting = False
         callback_list.on_predict_begin()
@@ -525,7 +528,7 @@ class Trainer:
         if class_weight is not None:
             if sample_weight is not None:
                 raise ValueError("train_on_batch: pass either sample_weight or class_weight, not both")
-            sample_weight = class_weight_to_sample_weights(y, class_weight)
+            sample_weight = class_weight_to_sample_weights(y, class_weight, "Model.train_on_batch")
         # The cached layer and trainable-weight lists stay valid while no layer gained weights
         # or sub-layers or changed `trainable` since the previous call (walking the layers
         # again costs ~1.5 ms per call for a 3-layer model).
