@@ -4,7 +4,8 @@ The workload is one forward + backward pass of a self-attention block (batch 32,
 128 features, 4 heads of 32), float32, with the same weights in both frameworks (Keras's
 (dim, heads, head_dim) kernels copied into torch's packed in_proj/out_proj matrices) and the
 same upstream gradient; input and weight gradients are computed, as inside a Transformer. The
-two frameworks are timed in alternating rounds (medians), so the ratio holds on a busy machine.
+two frameworks are timed interleaved (``timing.compare``: medians), so the ratio holds on a busy
+machine.
 """
 
 from __future__ import annotations
