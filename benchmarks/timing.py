@@ -111,7 +111,7 @@ def compare(fns: dict[str, Callable[[], Any] | None], repeats: int, warmup: int 
                 break
     else:
         order = [names[index] for index in balanced_order(len(names))]
-        while min(len(times) for times in samples.values()) < repeats:
+        while samples and min(len(times) for times in samples.values()) < repeats:
             for name in order:
                 _time_calls(active[name], 1, samples[name])
             if out_of_time():

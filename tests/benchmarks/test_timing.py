@@ -31,6 +31,7 @@ def test_compare_never_times_a_function_right_after_itself(monkeypatch):
     predecessors = {(first, second) for first, second in zip(timed, timed[1:])}
     assert predecessors == set(itertools.permutations("abc", 2))
     assert times["absent"] is None and all(times[name] >= 0.0 for name in fns)
+    assert timing.compare({"absent": None}, repeats=3) == {"absent": None}
 
 
 def test_compare_with_several_threads_times_blocks_after_an_untimed_call(monkeypatch):

@@ -333,8 +333,8 @@ class IterableDataAdapter:
             hook()
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        caller = self._caller or _ANY
         for batch in self._batches():
-            caller = self._caller or _ANY
             x, y, sample_weight = unpack_x_y_sample_weight(batch, caller)
             x, y, sample_weight = (_as_arrays(x, caller), _as_arrays(y, caller),
                                    _as_arrays(sample_weight, caller))
