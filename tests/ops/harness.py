@@ -294,3 +294,19 @@ def run_all_checks(case: OpCase) -> None:
     """Run every applicable check of ``case`` (for Hypothesis-driven tests)."""
     for check in checks_for(case):
         check(case)
+
+
+def record_fast_path(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[bool]:
+    """Wrap the fast path ``module.name`` (a function that returns None when it declines) so
+    that every call appends whether it answered; return that list (for asserting the fast path
+    really ran in a test that compares it with the plain path)."""
+    calls: list[bool] = []
+    real = getattr(module, name)
+
+    def spy(*args: Any) -> Any:
+        found = real(*args)
+        calls.append(found is not None)
+        return found
+
+    monkeypatch.setattr(module, name, spy)
+    return calls

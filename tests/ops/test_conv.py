@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scratchdl import Tensor, ops
-from tests.ops.harness import Arg, OpCase, op_tests, run_all_checks
+from tests.ops.harness import Arg, OpCase, op_tests, record_fast_path, run_all_checks
 
 
 # --------------------------------------------------------------------------- references
@@ -442,14 +442,8 @@ def test_depthwise_row_contraction_equals_the_plain_window_einsum(
     k_np = rng.standard_normal(kernel_shape)
     upstream = None
     results = []
-    calls = []
-    original = depthwise_module.row_window_view
-
-    def counted(*args):
-        rows = original(*args)
-        calls.append(rows is not None)
-        return rows
-
+    calls = record_fast_path(monkeypatch, depthwise_module, "row_window_view")
+    counted = depthwise_module.row_window_view
     for row_view in (counted, lambda *args: None):  # the fast path, then the plain one
         monkeypatch.setattr(depthwise_module, "row_window_view", row_view)
         x, k = Tensor(x_np, requires_grad=True), Tensor(k_np, requires_grad=True)

@@ -11,20 +11,13 @@ import pytest
 
 from scratchdl import Tensor, ops
 from scratchdl.ops import pooling
+from tests.ops.harness import record_fast_path
 
 
 def _run_both(monkeypatch, x_np, pool, strides, padding, data_format="channels_last",
               dims=2):
     """Forward values, input gradients and fast-path use, first with the fast path, then without."""
-    calls = []
-    real = pooling._first_max_disjoint
-
-    def spy(*args):
-        found = real(*args)
-        calls.append(found is not None)
-        return found
-
-    monkeypatch.setattr(pooling, "_first_max_disjoint", spy)
+    calls = record_fast_path(monkeypatch, pooling, "_first_max_disjoint")
     pool_fn = ops.max_pool2d if dims == 2 else ops.max_pool1d
     rng = np.random.default_rng(1)
     upstream = None
