@@ -89,6 +89,45 @@ def test_gate_major_input_sums_the_gates_products(width) -> None:
                                rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("width", [0, 32, 64])
+@pytest.mark.parametrize("direction", ["gates_out", "gates_in"])
+def test_reordered_and_rescaled_gates_are_cut_from_the_weight_as_given(direction, width) -> None:
+    """gate_order/gate_scales: gate g is the weight's block gate_order[g] times gate_scales[g]
+    (the LSTM's internal gate order and halved sigmoid gates), in every layout."""
+    rng = np.random.default_rng(5)
+    order, scales = (0, 1, 3, 2), (0.5, 0.5, 0.5, 1.0)
+    if direction == "gates_out":
+        weight = rng.standard_normal((48, 4 * 64)).astype(np.float32)
+        blocks = np.split(weight, 4, axis=1)
+        formed = np.concatenate([blocks[k] * s for k, s in zip(order, scales)], axis=1)
+        h = rng.standard_normal((5, 48)).astype(np.float32)
+        choose_layout(5, 48, 256, np.float32, (width, 0), gates_out=4)
+        product = StepProduct(weight, gates_out=4, gate_order=order, gate_scales=scales)
+        expected = (h @ formed).reshape(5, 4, 64).transpose(1, 0, 2)
+    else:
+        weight = rng.standard_normal((4 * 64, 128)).astype(np.float32)
+        blocks = np.split(weight, 4, axis=0)
+        formed = np.concatenate([blocks[k] * s for k, s in zip(order, scales)], axis=0)
+        h = rng.standard_normal((4, 5, 64)).astype(np.float32)
+        choose_layout(5, 256, 128, np.float32, (width, 64), gates_in=4)
+        product = StepProduct(weight, gates_in=4, gate_order=order, gate_scales=scales)
+        expected = h.transpose(1, 0, 2).reshape(5, 256) @ formed
+    np.testing.assert_allclose(product(h), expected, rtol=1e-4, atol=1e-4)
+    assert product.layout.width == width
+    np.testing.assert_array_equal(product.weight, formed)
+    assert product.source is weight  # the weight itself is never reordered in place
+
+
+def test_gate_order_and_scales_are_checked() -> None:
+    weight = np.ones((8, 16), np.float32)
+    with pytest.raises(ValueError, match=r"gate_order needs one entry per gate \(4 gates\), got \(0, 1, 2\)"):
+        StepProduct(weight, gates_out=4, gate_order=(0, 1, 2))
+    with pytest.raises(ValueError, match=r"gate_scales applies to gate-major products only"):
+        StepProduct(weight, gate_scales=(0.5,))
+    with pytest.raises(ValueError, match=r"gate_order must order the gates 0..3, got \(0, 1, 1, 2\)"):
+        StepProduct(weight, gates_out=4, gate_order=(0, 1, 1, 2))
+
+
 def test_mixed_dtypes_use_the_plain_product() -> None:
     product = StepProduct(np.ones((8, 64), np.float32))
     out = np.empty((2, 64), np.float64)
@@ -149,6 +188,6 @@ def test_recurrent_layers_agree_in_every_layout(layer_type, monkeypatch) -> None
         for weight in layer.weights:
             weight.grad = None
         # a cut layout runs every forward step and every backward step through its pieces
-        assert len(split_calls) == (2 * steps if split else 0)
+        assert sum(1 for layout in split_calls if layout.width) == (2 * steps if split else 0)
     for plain, cut in zip(*results):
         np.testing.assert_allclose(cut, plain, rtol=1e-5, atol=1e-5)

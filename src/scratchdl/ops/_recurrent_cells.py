@@ -68,17 +68,20 @@ class LSTMSequence(Sequence):
     Three layout choices keep the per-step work small:
 
     * the gates are stored ``i, f, o, c`` internally, so one call activates the three sigmoid
-      gates (the weights are permuted on the way in; the weight-gradient products write each
-      gate's columns straight into Keras's order, ``gate_order``);
+      gates. The weights stay in Keras's order: the products take each internal gate's block
+      from them as they lay them out (one pass, ``StepProduct``'s ``gate_order``), and the
+      weight-gradient products write each gate's columns straight into Keras's order
+      (``gate_order``);
     * gate-major: the pre-activations of the whole sequence are ``(4, time, batch, units)``,
       so each gate of a step is one contiguous ``(batch, units)`` block. NumPy runs the step's
       elementwise work on whole blocks about twice as fast as on the column slices of a
       ``(batch, 4 * units)`` row layout; the products write and read this layout directly
       (``StepProduct``'s gate-major forms, and one product per gate for the weight gradients);
     * with the sigmoid, ``sigmoid(z) = (1 + tanh(z / 2)) / 2``, and the forward pass multiplies
-      by weights whose i, f, o columns are halved: one ``tanh`` then covers all four gates
-      (with a tanh activation) and no separate ``z / 2`` pass is needed. The backward pass uses
-      the original weights (the gradients are those of the unscaled pre-activations).
+      by weights whose i, f, o columns are halved (in the same pass that lays them out,
+      ``_gate_scales``): one ``tanh`` then covers all four gates (with a tanh activation) and no
+      separate ``z / 2`` pass is needed. The backward pass uses the original weights (the
+      gradients are those of the unscaled pre-activations).
     """
 
     gates = 4
@@ -87,54 +90,53 @@ class LSTMSequence(Sequence):
     gate_major = True
     gate_order = (0, 1, 3, 2)  # internal i, f, o, c -> Keras's column blocks i, f, c, o
 
-    def _internal(self, weight: Any) -> Any:
-        if weight is None:
-            return None
-        xp = get_array_module(weight)
-        i, f, c, o = xp.split(weight, 4, axis=-1)
-        return xp.concatenate([i, f, o, c], axis=-1)
-
     def _internal_masks(self, masks: Any) -> Any:
-        return masks if masks.shape[0] == 1 else masks[[0, 1, 3, 2]]
+        return masks if masks.shape[0] == 1 else masks[list(self.gate_order)]
 
-    def _forward_weight(self, weight: Any) -> Any:
-        if self.rec_act is not sigmoid:
-            return weight
-        halved = weight.copy()
-        halved[..., : 3 * self.units] *= 0.5
-        return halved
+    def _gate_scales(self) -> tuple[float, ...] | None:
+        """What the forward pass multiplies each internal gate's weights by (the halved i, f, o
+        of the sigmoid written with tanh), or None."""
+        return (0.5, 0.5, 0.5, 1.0) if self.rec_act is sigmoid else None
 
-    def _per_gate(self, weight: Any) -> Any:
-        """``weight`` ``(size, 4 * units)`` as ``(4, size, units)`` (a view)."""
-        return weight.reshape(weight.shape[0], 4, self.units).transpose(1, 0, 2)
-
-    def _project_inputs(self, xs: Any, weight: Any) -> Any:
-        xp, u = self.xp, self.units
+    def _project_inputs(self, xs: Any, kernel: Any, input_bias: Any) -> Any:
+        xp, u, size = self.xp, self.units, xs.shape[-1]
+        # the kernel gate-major, (4, size, units), in the internal order and rescaled: one pass
+        weight = xp.empty((4, size, u), dtype=self.dtype)
+        scales = self._gate_scales() or (1.0,) * 4
+        for g, block in enumerate(self.gate_order):
+            columns = slice(block * u, (block + 1) * u)
+            xp.multiply(kernel[:, columns], scales[g], out=weight[g, : kernel.shape[0]])
+            if input_bias is not None:
+                xp.multiply(input_bias[columns], scales[g], out=weight[g, -1])
         zx = self._buffer(4, self.steps, self.batch, u)
         flat_out = zx.reshape(4, -1, u)
-        masks, size = self.input_masks, xs.shape[-1]
+        masks = self.input_masks
         if masks is None or masks.shape[0] == 1:  # one call: a product per gate
             inputs = xs if masks is None else xs * masks[0]
-            xp.matmul(inputs.reshape(-1, size), self._per_gate(weight), out=flat_out)
+            xp.matmul(inputs.reshape(-1, size), weight, out=flat_out)
         else:
-            for g, gate_weight in enumerate(self._per_gate(weight)):
-                xp.matmul((xs * masks[g]).reshape(-1, size), gate_weight, out=flat_out[g])
+            for g in range(4):
+                xp.matmul((xs * masks[g]).reshape(-1, size), weight[g], out=flat_out[g])
         return zx
 
     def _setup(self, bias: Any) -> None:
         xp = self.xp
-        weight = self._forward_weight(self.recurrent_kernel)
-        self.forward_recurrent = StepProduct(weight, gates_out=4)
+        self.forward_recurrent = StepProduct(self.recurrent_kernel, gates_out=4,
+                                             gate_order=self.gate_order,
+                                             gate_scales=self._gate_scales())
         self.buffer = xp.empty((4, self.batch, self.units), dtype=self.dtype)
         self.scratch = xp.empty((self.batch, self.units), dtype=self.dtype)
         self.act_c = self._buffer(self.steps, self.batch, self.units)
+        # with per-gate recurrent dropout masks, each gate's weights multiply its own masked h
+        self.masked_recurrent = (None if self.recurrent_dropout_mask is None
+                                 else self.forward_recurrent.gate_pieces(0))
 
     def _recurrent_product(self, h: Any) -> Any:
         """``h @ recurrent_kernel`` gate-major in ``self.buffer`` (per-gate dropout masks)."""
         masks = self.recurrent_dropout_mask
         if masks is None:
             return self.forward_recurrent(h, self.buffer)
-        for g, gate_weight in enumerate(self._per_gate(self.forward_recurrent.weight)):
+        for g, gate_weight in enumerate(self.masked_recurrent):
             self.xp.matmul(h * masks[0 if masks.shape[0] == 1 else g], gate_weight,
                            out=self.buffer[g])
         return self.buffer
@@ -178,9 +180,9 @@ class LSTMSequence(Sequence):
 
     def _transposed_recurrent_product(self) -> StepProduct:
         # The step's gradient arrives gate-major: gate g multiplies the rows of gate g. The
-        # transposed view is enough: the product lays the weight out in one copy (or, uncut,
-        # multiplies each gate's block of the view in place).
-        return StepProduct(self.recurrent_kernel.T, gates_in=4)
+        # transposed view is enough: the product lays the weight out in one copy, taking each
+        # internal gate's rows from Keras's block.
+        return StepProduct(self.recurrent_kernel.T, gates_in=4, gate_order=self.gate_order)
 
     def _gradient_product(self, dz: Any) -> Any:
         """``dz @ recurrent_kernel.T`` for a gate-major ``dz`` (per-gate dropout masks)."""

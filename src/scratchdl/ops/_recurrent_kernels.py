@@ -176,15 +176,19 @@ def project(h: Any, kernel: Any, masks: Any, gates: int, out: Any) -> Any:
 
 
 def project_input_grad(grad: Any, kernel_t: Any, masks: Any, gates: int,
-                       gate_major: bool = False) -> Any:
+                       gate_major: bool = False, order: tuple[int, ...] | None = None) -> Any:
     """The gradient of ``project`` with respect to ``h`` (``kernel_t`` is ``kernel.T``, or a
-    :class:`StepProduct` of it). ``gate_major``: ``grad`` is ``(gates, ..., units)``."""
+    :class:`StepProduct` of it). ``gate_major``: ``grad`` is ``(gates, ..., units)``, and gate
+    ``g`` of it multiplies the rows of ``kernel_t``'s block ``order[g]`` (by default block ``g``)."""
     xp = get_array_module(grad)
     if gate_major:
         units = grad.shape[-1]
         shape = (*grad.shape[1:-1], kernel_t.shape[1])
+        per_gate = kernel_t.reshape(gates, units, -1)
+        if order is not None:
+            per_gate = per_gate[list(order)]
         # one batched product: gate g's gradient times gate g's rows of kernel.T, then summed
-        parts = xp.matmul(grad.reshape(gates, -1, units), kernel_t.reshape(gates, units, -1))
+        parts = xp.matmul(grad.reshape(gates, -1, units), per_gate)
         if masks is None:
             return parts.sum(axis=0).reshape(shape)
         if masks.shape[0] == 1:
@@ -343,7 +347,7 @@ class Sequence(Function):
         self.units, self.steps, self.batch, self.dtype, self.xp = units, steps, batch, dtype, xp
 
         kernel, recurrent_kernel, bias = (
-            None if w is None else self._internal(xp.asarray(w, dtype=dtype))
+            None if w is None else xp.asarray(w, dtype=dtype)
             for w in (kernel, recurrent_kernel, bias))
         input_bias = self._input_bias(bias)
         self.dropout_mask, self.recurrent_dropout_mask = (
@@ -364,15 +368,12 @@ class Sequence(Function):
         self.input_masks = self.dropout_mask
         if input_bias is not None:
             xs[..., features] = 1
-            kernel_in = xp.concatenate([kernel, input_bias[None]], axis=0)
             if self.dropout_mask is not None:  # the ones column is never dropped
                 ones = xp.ones((*self.dropout_mask.shape[:2], 1), dtype=dtype)
                 self.input_masks = xp.concatenate([self.dropout_mask, ones], axis=-1)
-        else:
-            kernel_in = kernel
-        self.kernel, self.recurrent_kernel = kernel, recurrent_kernel
+        self.kernel, self.recurrent_kernel = kernel, recurrent_kernel  # in Keras's gate order
 
-        zx = self._project_inputs(xs, self._forward_weight(kernel_in))
+        zx = self._project_inputs(xs, kernel, input_bias)
 
         # states[k][t] is state k before step t (states[k][steps] is the final one).
         states = [self._buffer(steps + 1, batch, units) for _ in range(n)]
@@ -410,14 +411,6 @@ class Sequence(Function):
     def _input_bias(self, bias: Any) -> Any:
         """The part of the bias added to the input projection."""
         return bias
-
-    def _forward_weight(self, weight: Any) -> Any:
-        """The weight the forward pass multiplies by (a cell may rescale gate columns)."""
-        return weight
-
-    def _internal(self, weight: Any) -> Any:
-        """A weight's gate columns in the order the kernel computes in (Keras's by default)."""
-        return weight
 
     def _internal_masks(self, masks: Any) -> Any:
         """Per-gate dropout masks ``(G, batch, size)`` in the internal gate order."""
@@ -470,7 +463,7 @@ class Sequence(Function):
         grad_x = grad_kernel = input_bias_grad = None
         if need[0]:
             grad_xs = project_input_grad(self.grad_zx, self.kernel.T, self.dropout_mask,
-                                         self.gates, self.gate_major)
+                                         self.gates, self.gate_major, self.gate_order)
             if self.go_backwards:
                 grad_xs = grad_xs[::-1]
             grad_x = grad_xs.transpose(1, 0, 2)
@@ -488,9 +481,11 @@ class Sequence(Function):
         return tuple(grads)
 
     # -------------------------------------------------------------- per-cell hooks
-    def _project_inputs(self, xs: Any, weight: Any) -> Any:
+    def _project_inputs(self, xs: Any, kernel: Any, input_bias: Any) -> Any:
         """Every step's input pre-activations ``zx``: ONE matmul for all steps and all gates,
-        ``(time, batch, gates*units)``."""
+        ``(time, batch, gates*units)``. With an input bias, ``xs`` ends in a column of ones and
+        the bias rides in the product as the kernel's last row."""
+        weight = kernel if input_bias is None else self.xp.concatenate([kernel, input_bias[None]])
         zx = self._buffer(self.steps, self.batch, weight.shape[1])
         project(xs, weight, self.input_masks, self.gates, out=zx)
         return zx

@@ -22,7 +22,11 @@ that kernel runs faster there: measured on this project's machine, 0.18 -> 0.11 
 The LSTM keeps its gates gate-major, ``(4, batch, units)``: its forward product writes each
 gate's columns into that gate's block (``gates_out=4``), and its backward product reads the
 gradient in that layout, each gate's block multiplying that gate's rows of the weight, the four
-products summed (``gates_in=4``; the depth is then one gate's rows).
+products summed (``gates_in=4``; the depth is then one gate's rows). A gate-major product may
+also take the gates in another order than the weight holds them, each rescaled
+(``gate_order``, ``gate_scales``): its pieces are then cut from the weight as given, reordered and
+rescaled in the same single pass (the LSTM's weights change at every training step, so the
+layout is made anew for every sequence).
 
 The first product of each shape times the plain product against every candidate layout that
 divides the weight and keeps the fastest (by at least :data:`MIN_GAIN`), once per process;
@@ -137,20 +141,18 @@ class _Prepared:
     the output was several times slower than the product's own share of the step).
     """
 
-    def __init__(self, weight: Any, layout: Layout, rows: int, gates_in: int = 1,
-                 gates_out: int = 1) -> None:
+    def __init__(self, product: StepProduct, layout: Layout, rows: int) -> None:
+        weight, gates_in, gates_out = product.source, product.gates_in, product.gates_out
         self.layout, self.gates_in, self.gates_out = layout, gates_in, gates_out
         size, columns = weight.shape
         width, depth = layout
         self.partial = self.partial_blocks = None
-        if gates_out > 1:  # (gates, size, units) view, or (gates, units / width, size, width)
-            units = columns // gates_out
-            self.pieces = (weight.reshape(size, gates_out, units).transpose(1, 0, 2) if not width
-                           else _pieces(weight, layout).reshape(gates_out, units // width, size, width))
-            return
-        if gates_in > 1:  # (gates, depth, columns) view, or (gates, columns / width, depth, width)
-            self.pieces = (weight.reshape(gates_in, depth, columns) if not width
-                           else _pieces(weight, layout))
+        if gates_out > 1 or gates_in > 1:
+            # (gates, size, units) or (gates, units / width, size, width) with gate-major output;
+            # (gates, depth, columns) or (gates, columns / width, depth, width) with gate-major input
+            self.pieces = product.gate_pieces(width)
+            if gates_out > 1:
+                return
             count = gates_in
         else:
             self.pieces = weight if layout == PLAIN else _pieces(weight, layout)
@@ -188,9 +190,10 @@ class _Prepared:
         return np.add.reduce(self.partial, axis=0, out=out)
 
 
-def _fastest(h: Any, weight: Any, gates_in: int, gates_out: int) -> Layout:
+def _fastest(h: Any, product: StepProduct) -> Layout:
     """Time the plain product against every candidate layout on ``h``'s shape; the one to use."""
     rows = h.shape[-2]
+    weight, gates_in, gates_out = product.source, product.gates_in, product.gates_out
     size, columns = weight.shape
     if gates_out > 1:
         out = np.empty((gates_out, rows, columns // gates_out), dtype=weight.dtype)
@@ -208,7 +211,7 @@ def _fastest(h: Any, weight: Any, gates_in: int, gates_out: int) -> Layout:
                                 if _fits(Layout(w, d), size, columns, 1, gates_out)]
     if len(candidates) == 1:
         return plain
-    prepared = [_Prepared(weight, layout, rows, gates_in, gates_out) for layout in candidates]
+    prepared = [_Prepared(product, layout, rows) for layout in candidates]
     best = [float("inf")] * len(candidates)
     for _ in range(ROUNDS):
         for index, product in enumerate(prepared):
@@ -229,11 +232,32 @@ class StepProduct:
     ``gates_out = G`` the output is ``(G, rows, columns / G)`` (gate ``g``'s columns in
     ``out[g]``); with ``gates_in = G`` the input ``h`` is ``(G, rows, size / G)`` (gate ``g``'s
     part of the inner dimension in ``h[g]``) and the output ``(rows, columns)``.
+
+    A gate-major product can take its gates from ``weight`` in another order and rescaled:
+    gate ``g`` is then ``weight``'s block ``gate_order[g]`` (of columns with ``gates_out``, of
+    rows with ``gates_in``) times ``gate_scales[g]``. :attr:`weight` is the weight so formed.
     """
 
-    def __init__(self, weight: Any, gates_in: int = 1, gates_out: int = 1) -> None:
-        self.weight = weight
+    def __init__(self, weight: Any, gates_in: int = 1, gates_out: int = 1,
+                 gate_order: tuple[int, ...] | None = None,
+                 gate_scales: tuple[float, ...] | None = None) -> None:
+        gates = max(gates_in, gates_out)
+        for name, value in (("gate_order", gate_order), ("gate_scales", gate_scales)):
+            if value is None:
+                continue
+            if gates == 1:
+                raise ValueError(f"StepProduct: {name} applies to gate-major products only "
+                                 f"(gates_in or gates_out > 1), got {name}={tuple(value)}")
+            if len(value) != gates:
+                raise ValueError(f"StepProduct: {name} needs one entry per gate ({gates} gates), "
+                                 f"got {tuple(value)}")
+        if gate_order is not None and sorted(gate_order) != list(range(gates)):
+            raise ValueError(f"StepProduct: gate_order must order the gates 0..{gates - 1}, "
+                             f"got {tuple(gate_order)}")
+        self.source = weight
         self.gates_in, self.gates_out = gates_in, gates_out
+        self.gate_order, self.gate_scales = gate_order, gate_scales
+        self._weight = weight if gate_order is None and gate_scales is None else None
         self.prepared: _Prepared | None = None  # decided by the first call
 
     @property
@@ -241,40 +265,93 @@ class StepProduct:
         """The layout in use (None before the first product)."""
         return None if self.prepared is None else self.prepared.layout
 
+    def _gate_blocks(self) -> list[Any]:
+        """Views of ``weight``'s block for each gate, in the product's gate order (unscaled)."""
+        source = self.source
+        gates = max(self.gates_in, self.gates_out)
+        order = self.gate_order or range(gates)
+        if self.gates_out > 1:
+            units = source.shape[1] // gates
+            return [source[:, k * units:(k + 1) * units] for k in order]
+        depth = source.shape[0] // gates
+        return [source[k * depth:(k + 1) * depth] for k in order]
+
+    def _scale(self, gate: int) -> float:
+        return 1.0 if self.gate_scales is None else self.gate_scales[gate]
+
+    @property
+    def weight(self) -> Any:
+        """The ``(size, columns)`` weight the product multiplies by (made once when the gates are
+        reordered or rescaled)."""
+        if self._weight is None:
+            xp = get_array_module(self.source)
+            blocks = [block * self._scale(g) for g, block in enumerate(self._gate_blocks())]
+            self._weight = xp.concatenate(blocks, axis=1 if self.gates_out > 1 else 0)
+        return self._weight
+
+    def gate_pieces(self, width: int) -> Any:
+        """The gates' weights stacked, ``(gates, rows, columns)`` (each gate's columns with
+        ``gates_out``, its rows with ``gates_in``), or with ``width`` each cut into column blocks,
+        ``(gates, columns / width, rows, width)``: one pass over ``weight`` (a view of it when
+        nothing is cut, reordered or rescaled)."""
+        source, gates = self.source, max(self.gates_in, self.gates_out)
+        if not width and self.gate_order is None and self.gate_scales is None:
+            size, columns = source.shape
+            if self.gates_out > 1:
+                return source.reshape(size, gates, columns // gates).transpose(1, 0, 2)
+            return source.reshape(gates, size // gates, columns)
+        blocks = self._gate_blocks()
+        if width:
+            rows, columns = blocks[0].shape
+            blocks = [block.reshape(rows, columns // width, width).transpose(1, 0, 2)
+                      for block in blocks]
+        xp = get_array_module(source)
+        pieces = xp.empty((gates, *blocks[0].shape), dtype=source.dtype)
+        for g, block in enumerate(blocks):
+            scale = self._scale(g)
+            if scale == 1:
+                xp.copyto(pieces[g], block)
+            else:
+                xp.multiply(block, scale, out=pieces[g])
+        return pieces
+
     def _decide(self, h: Any) -> _Prepared | None:
-        if get_array_module(h, self.weight) is not np:
+        if get_array_module(h, self.source) is not np:
             return None  # CuPy: the plain products, untimed and uncut
-        size, columns = self.weight.shape
+        size, columns = self.source.shape
         layout = Layout(0, size // self.gates_in) if self.gates_in > 1 else PLAIN
-        if h.ndim == (3 if self.gates_in > 1 else 2) and h.dtype == self.weight.dtype:
+        if h.ndim == (3 if self.gates_in > 1 else 2) and h.dtype == self.source.dtype:
             key = (h.shape[-2], size, columns, h.dtype.str, self.gates_in, self.gates_out)
             if key not in _CHOSEN:
-                _CHOSEN[key] = _fastest(h, self.weight, self.gates_in, self.gates_out)
+                _CHOSEN[key] = _fastest(h, self)
             layout = _CHOSEN[key]
-        self.prepared = _Prepared(self.weight, layout, h.shape[-2], self.gates_in, self.gates_out)
+        self.prepared = _Prepared(self, layout, h.shape[-2])
         return self.prepared
 
     def _plain(self, h: Any, out: Any) -> Any:
-        """The product without any cut, for any array module (the gate-major forms too)."""
-        xp = get_array_module(h, self.weight)
-        size, columns = self.weight.shape
+        """The product without any cut, for any array module and dtypes (the gate-major forms
+        too)."""
+        xp = get_array_module(h, self.source)
+        weight = self.weight
+        size, columns = weight.shape
         if self.gates_out > 1:
             gates = self.gates_out
-            weight = self.weight.reshape(size, gates, columns // gates).transpose(1, 0, 2)
-            return xp.matmul(h, weight, out=out)
+            return xp.matmul(h, weight.reshape(size, gates, columns // gates).transpose(1, 0, 2),
+                             out=out)
         if self.gates_in > 1:
             gates = self.gates_in
-            parts = xp.matmul(h, self.weight.reshape(gates, size // gates, columns))
+            parts = xp.matmul(h, weight.reshape(gates, size // gates, columns))
             return parts.sum(axis=0, out=out)
-        return xp.matmul(h, self.weight, out=out)
+        return xp.matmul(h, weight, out=out)
 
     def __call__(self, h: Any, out: Any = None) -> Any:
         prepared = self.prepared or self._decide(h)
-        if prepared is None or not prepared.layout.width:
+        if prepared is None or h.dtype != self.source.dtype:  # CuPy, or a promoted product
             return self._plain(h, out)
         if out is None:
             rows = h.shape[-2]
-            shape = ((self.gates_out, rows, self.weight.shape[1] // self.gates_out)
-                     if self.gates_out > 1 else (rows, self.weight.shape[1]))
-            out = np.empty(shape, dtype=self.weight.dtype)
+            columns = self.source.shape[1]
+            shape = ((self.gates_out, rows, columns // self.gates_out)
+                     if self.gates_out > 1 else (rows, columns))
+            out = np.empty(shape, dtype=self.source.dtype)
         return prepared.multiply(h, out)
