@@ -188,12 +188,18 @@ def project_input_grad(grad: Any, kernel_t: Any, masks: Any, gates: int,
         if order is not None:
             per_gate = per_gate[list(order)]
         # one batched product: gate g's gradient times gate g's rows of kernel.T, then summed
-        parts = xp.matmul(grad.reshape(gates, -1, units), per_gate)
+        flat = grad.reshape(gates, -1, units)
+        parts = _POOL.take(xp, (gates, flat.shape[1], per_gate.shape[-1]),
+                           xp.result_type(grad, per_gate))  # several MB: reused
+        xp.matmul(flat, per_gate, out=parts)
         if masks is None:
-            return parts.sum(axis=0).reshape(shape)
-        if masks.shape[0] == 1:
-            return parts.sum(axis=0).reshape(shape) * masks[0]
-        return sum(parts[g].reshape(shape) * masks[g] for g in range(gates))
+            total = parts.sum(axis=0).reshape(shape)
+        elif masks.shape[0] == 1:
+            total = parts.sum(axis=0).reshape(shape) * masks[0]
+        else:
+            total = sum(parts[g].reshape(shape) * masks[g] for g in range(gates))
+        _POOL.give([parts])
+        return total
     if isinstance(kernel_t, StepProduct):
         if masks is None and grad.ndim == 2:  # one step: the hot path
             return kernel_t(grad)
