@@ -50,6 +50,10 @@ def run(fn: Callable[..., Any], arrays: list[np.ndarray], to: Callable[[Any], An
     return host
 
 
+# Keras-style dropout masks (kept units scaled by 1 / keep), one per LSTM gate.
+LSTM_INPUT_MASKS = (rng.random((4, 3, 4)) < 0.7) / 0.7
+LSTM_RECURRENT_MASKS = (rng.random((4, 3, 8)) < 0.7) / 0.7
+
 CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
     "matmul": (ops.matmul, [normal(4, 5), normal(5, 3)]),
     "add broadcast": (ops.add, [normal(4, 5), normal(5)]),
@@ -83,6 +87,16 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
                             [normal(5, 4), normal(4), normal(4)]),
     "lstm": (lambda x, h, c, k, rk, b: ops.lstm(x, (h, c), k, rk, b, return_sequences=True),
              [normal(3, 5, 4), normal(3, 8), normal(3, 8), normal(4, 32), normal(8, 32), normal(32)]),
+    "lstm per-gate dropout masks": (  # the masks live on the inputs' device
+        lambda x, h, c, k, rk, b: ops.lstm(
+            x, (h, c), k, rk, b, return_sequences=True,
+            dropout_mask=get_array_module(x.data).asarray(LSTM_INPUT_MASKS),
+            recurrent_dropout_mask=get_array_module(x.data).asarray(LSTM_RECURRENT_MASKS)),
+        [normal(3, 5, 4), normal(3, 8), normal(3, 8), normal(4, 32), normal(8, 32), normal(32)]),
+    "lstm hard_sigmoid gates": (
+        lambda x, h, c, k, rk, b: ops.lstm(x, (h, c), k, rk, b, recurrent_activation="hard_sigmoid",
+                                           return_sequences=True),
+        [normal(3, 5, 4), normal(3, 8), normal(3, 8), normal(4, 32), normal(8, 32), normal(32)]),
     "gru": (lambda x, h, k, rk, b: ops.gru(x, h, k, rk, b, return_sequences=True),
             [normal(3, 5, 4), normal(3, 8), normal(4, 24), normal(8, 24), normal(2, 24)]),
     "simple_rnn": (lambda x, h, k, rk, b: ops.simple_rnn(x, h, k, rk, b, return_sequences=True),
