@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from scratchdl.backend import get_array_module
 from scratchdl.ops._recurrent_kernels import (
     Sequence,
     gate_masks,

@@ -214,10 +214,10 @@ def _fastest(h: Any, product: StepProduct) -> Layout:
     prepared = [_Prepared(product, layout, rows) for layout in candidates]
     best = [float("inf")] * len(candidates)
     for _ in range(ROUNDS):
-        for index, product in enumerate(prepared):
+        for index, candidate in enumerate(prepared):
             start = time.perf_counter()
             for _ in range(CALLS):
-                product.multiply(h, out)
+                candidate.multiply(h, out)
             best[index] = min(best[index], time.perf_counter() - start)
     fastest = min(range(len(candidates)), key=best.__getitem__)
     return candidates[fastest] if best[fastest] * MIN_GAIN < best[0] else plain
