@@ -116,6 +116,10 @@ def test_reordered_and_rescaled_gates_are_cut_from_the_weight_as_given(direction
     assert product.layout.width == width
     np.testing.assert_array_equal(product.weight, formed)
     assert product.source is weight  # the weight itself is never reordered in place
+    # a float64 input takes the plain product of the formed weight, promoted
+    promoted = product(h.astype(np.float64))
+    assert promoted.dtype == np.float64
+    np.testing.assert_allclose(promoted, expected, rtol=1e-4, atol=1e-4)
 
 
 def test_gate_order_and_scales_are_checked() -> None:
