@@ -18,7 +18,7 @@ from scratchdl.ops._recurrent_kernels import (
     sigmoid,
     tanh,
 )
-from scratchdl.ops._step_product import StepProduct
+from scratchdl.ops._step_product import StepProduct, copy_gates
 
 __all__ = ["GRUSequence", "LSTMSequence", "SimpleRNNSequence"]
 
@@ -101,12 +101,10 @@ class LSTMSequence(Sequence):
         xp, u, size = self.xp, self.units, xs.shape[-1]
         # the kernel gate-major, (4, size, units), in the internal order and rescaled: one pass
         weight = xp.empty((4, size, u), dtype=self.dtype)
-        scales = self._gate_scales() or (1.0,) * 4
-        for g, block in enumerate(self.gate_order):
-            columns = slice(block * u, (block + 1) * u)
-            xp.multiply(kernel[:, columns], scales[g], out=weight[g, : kernel.shape[0]])
-            if input_bias is not None:
-                xp.multiply(input_bias[columns], scales[g], out=weight[g, -1])
+        columns = [slice(block * u, (block + 1) * u) for block in self.gate_order]
+        copy_gates([kernel[:, c] for c in columns], self._gate_scales(), weight[:, : kernel.shape[0]])
+        if input_bias is not None:  # the last row, multiplying the column of ones
+            copy_gates([input_bias[c] for c in columns], self._gate_scales(), weight[:, -1])
         zx = self._buffer(4, self.steps, self.batch, u)
         flat_out = zx.reshape(4, -1, u)
         masks = self.input_masks

@@ -44,7 +44,7 @@ import numpy as np
 
 from scratchdl.backend import get_array_module
 
-__all__ = ["MIN_GAIN", "Layout", "StepProduct", "choose_layout"]
+__all__ = ["MIN_GAIN", "Layout", "StepProduct", "choose_layout", "copy_gates"]
 
 # Column-block widths and inner-dimension pieces tried; each must divide the weight's dimension.
 CANDIDATE_WIDTHS = (32, 64, 128)
@@ -119,6 +119,19 @@ def _pieces(weight: Any, layout: Layout) -> Any:
         return np.ascontiguousarray(weight.reshape(size, columns // width, width).transpose(1, 0, 2))
     cut = weight.reshape(size // depth, depth, columns // width, width)
     return np.ascontiguousarray(cut.transpose(0, 2, 1, 3))
+
+
+def copy_gates(blocks: list[Any], scales: tuple[float, ...] | None, out: Any) -> Any:
+    """``out[g] = blocks[g] * scales[g]`` for every gate (a plain copy where the scale is 1, or
+    for every gate when ``scales`` is None): reordering and rescaling gates in one pass."""
+    xp = get_array_module(out)
+    for g, block in enumerate(blocks):
+        scale = 1.0 if scales is None else scales[g]
+        if scale == 1:
+            xp.copyto(out[g], block)
+        else:
+            xp.multiply(block, scale, out=out[g])
+    return out
 
 
 def _out_blocks(out: Any, width: int) -> Any:
@@ -305,15 +318,8 @@ class StepProduct:
             rows, columns = blocks[0].shape
             blocks = [block.reshape(rows, columns // width, width).transpose(1, 0, 2)
                       for block in blocks]
-        xp = get_array_module(source)
-        pieces = xp.empty((gates, *blocks[0].shape), dtype=source.dtype)
-        for g, block in enumerate(blocks):
-            scale = self._scale(g)
-            if scale == 1:
-                xp.copyto(pieces[g], block)
-            else:
-                xp.multiply(block, scale, out=pieces[g])
-        return pieces
+        pieces = get_array_module(source).empty((gates, *blocks[0].shape), dtype=source.dtype)
+        return copy_gates(blocks, self.gate_scales, pieces)
 
     def _decide(self, h: Any) -> _Prepared | None:
         if get_array_module(h, self.source) is not np:
