@@ -54,6 +54,8 @@ def run(fn: Callable[..., Any], arrays: list[np.ndarray], to: Callable[[Any], An
 LSTM_INPUT_MASKS = (rng.random((4, 3, 4)) < 0.7) / 0.7
 LSTM_RECURRENT_MASKS = (rng.random((4, 3, 8)) < 0.7) / 0.7
 
+LOOKUP_ROWS = np.array([[0, 2, -1, 1, 0], [2, 2, 0, -3, 1], [1, 0, 2, 2, -2]])
+
 CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
     "matmul": (ops.matmul, [normal(4, 5), normal(5, 3)]),
     "add broadcast": (ops.add, [normal(4, 5), normal(5)]),
@@ -105,6 +107,15 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
         lambda q, k, v: ops.scaled_dot_product_attention(q, k, v, is_causal=True),
         [normal(2, 5, 3, 4), normal(2, 5, 3, 4), normal(2, 5, 3, 4)]),
     "take (embedding)": (lambda w: ops.take(w, np.array([[0, 2], [3, 3]]), axis=0), [normal(5, 3)]),
+    # 3 table rows read 15 times: the fused ops project the table once and gather (lookup path)
+    "lstm on an embedding lookup": (
+        lambda w, h, c, k, rk, b: ops.lstm(ops.take(w, LOOKUP_ROWS, axis=0), (h, c), k, rk, b,
+                                           return_sequences=True, go_backwards=True),
+        [normal(3, 4), normal(3, 8), normal(3, 8), normal(4, 32), normal(8, 32), normal(32)]),
+    "gru on an embedding lookup": (
+        lambda w, h, k, rk, b: ops.gru(ops.take(w, LOOKUP_ROWS, axis=0), h, k, rk, b,
+                                       return_sequences=True),
+        [normal(3, 4), normal(3, 8), normal(4, 24), normal(8, 24), normal(2, 24)]),
 }
 
 

@@ -279,3 +279,21 @@ def test_take_rows_gradient_sorted_scatter_equals_add_at(dtype, vocab, tokens) -
     assert weights.grad.dtype == dtype
     tolerance = 1e-5 if dtype == np.float32 else 1e-12  # the sums' rounding order may differ
     np.testing.assert_allclose(weights.grad, expected, rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("lead, count, n", [((), 65, 2048), ((4,), 7, 30), ((2, 3), 1, 5)])
+def test_sum_rows_by_index_equals_add_at(dtype, lead, count, n) -> None:
+    """The per-index row sums (a row lookup's gradient, as the recurrent ops' lookup path
+    uses them) equal np.add.at's, for every leading block; rows no index reads stay zero."""
+    rng = np.random.default_rng(1)
+    rows = rng.standard_normal((*lead, n, 6)).astype(dtype)
+    index = rng.integers(0, max(count - 1, 1), n)  # the last row is never read (count > 1)
+    sums = indexing_module.sum_rows_by_index(rows, index, count)
+    expected = np.zeros((*lead, count, 6), dtype=dtype)
+    np.add.at(expected, (..., index, slice(None)), rows)
+    assert sums.shape == expected.shape and sums.dtype == dtype
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(sums, expected, rtol=tolerance, atol=tolerance)
+    if count > 1:
+        assert not np.any(sums[..., -1, :])

@@ -385,6 +385,49 @@ CASES += [
                   reset_after=False, return_sequences=True),
 ]
 
+
+# Inputs that are an embedding lookup, ``take(table, rows, axis=0)`` with fewer table rows than the
+# batch reads: the fused ops then project the table's rows once and gather them (the gradients
+# reach the table directly). Negative rows count from the end, as in ``take``.
+LOOKUP_ROWS = np.array([[0, 2, -1, 1, 0], [2, 2, 0, -3, 1], [1, 0, 2, 2, -2]])  # (B, T)
+V = 3  # table rows: 3 <= 15 reads / 4
+
+
+def _lookup(fn: Any) -> Any:
+    def call(table: Any, *rest: Any, **kw: Any) -> Any:
+        return fn(ops.take(table, LOOKUP_ROWS, axis=0), *rest, **kw)
+    return call
+
+
+def _lookup_refs(refs: tuple[Any, Any]) -> tuple[Any, Any]:
+    numpy_fn, torch_fn = refs
+    return (lambda table, *rest, **kw: numpy_fn(table[LOOKUP_ROWS], *rest, **kw),
+            lambda table, *rest, **kw: torch_fn(table[torch.as_tensor(LOOKUP_ROWS)], *rest, **kw))
+
+
+def _table_args(args: list[Arg]) -> list[Arg]:
+    return [Arg((V, D)), *args[1:]]
+
+
+CASES += [
+    _case("simple_rnn_lookup_relu", _lookup(_simple_fn), _table_args(SIMPLE_ARGS),
+          _lookup_refs(SIMPLE), activation="relu", return_sequences=True),
+    _case("lstm_lookup_sequences", _lookup(_lstm_fn), _table_args(LSTM_ARGS), _lookup_refs(LSTM),
+          return_sequences=True),
+    _case("lstm_lookup_masked_backwards", _lookup(_lstm_fn),
+          _mask_inputs(_shapes(_table_args(LSTM_ARGS))), _lookup_refs(LSTM), go_backwards=True,
+          return_sequences=True),
+    _case("lstm_lookup_hard_sigmoid_last", _lookup(_lstm_fn), _table_args(LSTM_ARGS),
+          _lookup_refs(LSTM), recurrent_activation="hard_sigmoid"),
+    OpCase("lstm_lookup_no_bias", _lookup(_lstm_no_bias), _table_args(LSTM_ARGS)[:-1],
+           numpy_fn=_lookup_refs(LSTM)[0], torch_fn=_lookup_refs(LSTM)[1],
+           kwargs={"return_sequences": True}),
+    _case("gru_lookup_backwards", _lookup(_gru_fn), _table_args(GRU_ARGS), _lookup_refs(GRU),
+          return_sequences=True, go_backwards=True),
+    _case("gru_reset_before_lookup_masked", _lookup(_gru_fn),
+          _mask_inputs(_shapes(_table_args(GRU_V1_ARGS))), _lookup_refs(GRU), reset_after=False),
+]
+
 test_recurrent = op_tests(CASES)
 
 
@@ -625,3 +668,51 @@ def test_outputs_never_share_recycled_buffers() -> None:
             np.testing.assert_array_equal(tensor.numpy(), copy)
         tracked = ops.lstm(Tensor(x, requires_grad=True), None, kernel, recurrent, return_sequences=True)
         np.testing.assert_allclose(tracked[0].numpy(), kept[0], rtol=1e-6)
+
+
+# ---------------------------------------------------------------------------------- lookup path
+@pytest.mark.parametrize("op", ["simple_rnn", "lstm", "gru"])
+def test_lookup_path_projects_the_table_and_equals_the_rows_path(op: str) -> None:
+    """On an embedding lookup the fused op takes the table itself as its input (its gradient
+    goes straight to the table) and gives what it gives on the gathered rows as a plain
+    tensor, in float32 as in training; too large a table, or an input dropout mask, keeps
+    the rows path."""
+    rng = np.random.default_rng(21)
+    gates = {"simple_rnn": 1, "lstm": 4, "gru": 3}[op]
+    function = getattr(ops, op)
+    rows, units, dim = rng.integers(0, 9, (6, 12)), 5, 4
+    table0 = rng.standard_normal((9, dim)).astype(np.float32)
+    weights0 = [rng.standard_normal(s).astype(np.float32) * 0.5
+                for s in ((dim, gates * units), (units, gates * units), (gates * units,))]
+    upstream = rng.standard_normal((6, 12, units)).astype(np.float32)
+    options = {"reset_after": False} if op == "gru" else {}
+    results = []
+    for lookup in (True, False):
+        table = Tensor(table0.copy(), requires_grad=True)
+        weights = [Tensor(w.copy(), requires_grad=True) for w in weights0]
+        x = ops.take(table, rows, axis=0)
+        if not lookup:
+            x = x + 0.0  # the same values, no longer a lookup's output
+        outputs = function(x, None, *weights, return_sequences=True, **options)
+        assert (outputs[0].creator.inputs[0] is table) == lookup
+        (outputs[0] * Tensor(upstream)).sum().backward()
+        results.append([outputs[0].numpy(), outputs[1].numpy(), table.grad,
+                        *[w.grad for w in weights]])
+    for index, (a, b) in enumerate(zip(*results)):
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-5, err_msg=f"result {index}")
+
+    big = Tensor(rng.standard_normal((40, dim)).astype(np.float32), requires_grad=True)
+    out = function(ops.take(big, rows, axis=0), None, *weights0, **options)  # 40 > 72 / 4
+    assert out[0].creator.inputs[0] is not big
+    dropped = function(ops.take(table, rows, axis=0), None, *weights0,
+                       dropout_mask=np.ones((6, dim), np.float32), **options)
+    assert dropped[0].creator.inputs[0] is not table
+
+
+def test_lookup_path_rejects_an_input_dropout_mask() -> None:
+    from scratchdl.ops._recurrent_cells import LSTMSequence
+
+    with pytest.raises(ValueError, match="LSTMSequence: a lookup's rows"):
+        LSTMSequence("tanh", "sigmoid", True, None, False, True, False,
+                     np.ones((2, 3)), None, lookup=np.zeros((2, 4), dtype=int))

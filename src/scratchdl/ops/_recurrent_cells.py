@@ -97,14 +97,20 @@ class LSTMSequence(Sequence):
         of the sigmoid written with tanh), or None."""
         return (0.5, 0.5, 0.5, 1.0) if self.rec_act is sigmoid else None
 
-    def _project_inputs(self, xs: Any, kernel: Any, input_bias: Any) -> Any:
-        xp, u, size = self.xp, self.units, xs.shape[-1]
-        # the kernel gate-major, (4, size, units), in the internal order and rescaled: one pass
-        weight = xp.empty((4, size, u), dtype=self.dtype)
+    def _input_weight(self, kernel: Any, input_bias: Any) -> Any:
+        """The kernel gate-major, ``(4, input_dim (+ 1 for the bias), units)``, in the internal
+        order and rescaled: one pass."""
+        u = self.units
+        size = kernel.shape[0] + (input_bias is not None)
+        weight = self.xp.empty((4, size, u), dtype=self.dtype)
         columns = [slice(block * u, (block + 1) * u) for block in self.gate_order]
         copy_gates([kernel[:, c] for c in columns], self._gate_scales(), weight[:, : kernel.shape[0]])
         if input_bias is not None:  # the last row, multiplying the column of ones
             copy_gates([input_bias[c] for c in columns], self._gate_scales(), weight[:, -1])
+        return weight
+
+    def _project_inputs(self, xs: Any, weight: Any) -> Any:
+        xp, u, size = self.xp, self.units, xs.shape[-1]
         zx = self._buffer(4, self.steps, self.batch, u)
         flat_out = zx.reshape(4, -1, u)
         masks = self.input_masks

@@ -37,6 +37,7 @@ import numpy as np
 from scratchdl.autograd.function import Function
 from scratchdl.backend import get_array_module
 from scratchdl.ops._step_product import StepProduct
+from scratchdl.ops.indexing import sum_rows_by_index
 
 __all__ = ["FUSED_ACTIVATIONS", "Sequence", "gate_masks", "project", "project_input_grad",
            "project_kernel_grad", "sigmoid", "tanh"]
@@ -299,6 +300,12 @@ class Sequence(Function):
     Outputs: the output sequence ``(batch, time, units)`` (or the last output ``(batch, units)``)
     followed by the final states.
 
+    With ``lookup`` (integer indices ``(batch, time)``), ``x`` is instead a table
+    ``(rows, input_dim)`` and the inputs are its rows ``x[lookup]`` (an embedding lookup). Each
+    table row is then projected once and the projections gathered per step, and the backward
+    pass sums the gradient per table row before its two products, which then have ``rows``
+    rows instead of ``batch * time``; the first gradient is the table's.
+
     A subclass sets ``gates`` and ``n_states`` and implements ``_setup`` (buffers),
     ``_step`` (one step forward, returning the new states with the new output first),
     ``_step_backward`` (one step back) and ``_weight_grads``.
@@ -314,8 +321,13 @@ class Sequence(Function):
 
     def __init__(self, activation: str, recurrent_activation: str, has_bias: bool, mask: Any,
                  go_backwards: bool, return_sequences: bool, zero_output_for_mask: bool,
-                 dropout_mask: Any, recurrent_dropout_mask: Any, inference: bool = False) -> None:
+                 dropout_mask: Any, recurrent_dropout_mask: Any, inference: bool = False,
+                 lookup: Any = None) -> None:
+        if lookup is not None and dropout_mask is not None:
+            raise ValueError(f"{self.name}: a lookup's rows are projected once, so they cannot "
+                             "take an input dropout mask")
         self.inference = inference  # no backward will run: give the buffers back at once
+        self.lookup = lookup
         self.act, self.act_grad = FUSED_ACTIVATIONS[activation]
         self.rec_act, self.rec_act_grad = FUSED_ACTIVATIONS[recurrent_activation]
         self.has_bias = has_bias
@@ -348,7 +360,10 @@ class Sequence(Function):
         kernel, recurrent_kernel = rest[n], rest[n + 1]
         bias = rest[n + 2] if self.has_bias else None
         dtype = xp.result_type(x.dtype, kernel.dtype, recurrent_kernel.dtype)
-        batch, steps, features = x.shape
+        if self.lookup is None:
+            batch, steps, features = x.shape
+        else:
+            (batch, steps), features = self.lookup.shape, x.shape[1]
         units = recurrent_kernel.shape[0]
         self.units, self.steps, self.batch, self.dtype, self.xp = units, steps, batch, dtype, xp
 
@@ -364,13 +379,21 @@ class Sequence(Function):
             mask = self.mask.T[:, :, None]
             self.step_mask = xp.ascontiguousarray(mask[::-1] if self.go_backwards else mask)
 
-        # Time-major and contiguous, in processing order: xs[t] is the t-th step processed. With
-        # an input bias, xs gets a column of ones and the kernel the bias as one more row, so the
-        # bias rides in the projection matmul (and its gradient in the kernel's).
+        # Time-major and contiguous, in processing order: xs[t] is the t-th step processed (with
+        # a lookup: the table's rows, and tokens[t] the rows step t reads). With an input bias,
+        # xs gets a column of ones and the kernel the bias as one more row, so the bias rides in
+        # the projection matmul (and its gradient in the kernel's).
         extra = 0 if input_bias is None else 1
-        xs = self._buffer(steps, batch, features + extra)
-        xs_view = x.transpose(1, 0, 2)
-        xs[..., :features] = xs_view[::-1] if self.go_backwards else xs_view
+        if self.lookup is None:
+            xs = self._buffer(steps, batch, features + extra)
+            xs_view = x.transpose(1, 0, 2)
+            xs[..., :features] = xs_view[::-1] if self.go_backwards else xs_view
+        else:
+            xs = xp.empty((x.shape[0], features + extra), dtype=dtype)
+            xs[:, :features] = x
+            tokens = xp.asarray(self.lookup).T
+            tokens = tokens[::-1] if self.go_backwards else tokens
+            self.tokens = xp.where(tokens < 0, tokens + x.shape[0], tokens)  # take's negatives
         self.input_masks = self.dropout_mask
         if input_bias is not None:
             xs[..., features] = 1
@@ -379,7 +402,8 @@ class Sequence(Function):
                 self.input_masks = xp.concatenate([self.dropout_mask, ones], axis=-1)
         self.kernel, self.recurrent_kernel = kernel, recurrent_kernel  # in Keras's gate order
 
-        zx = self._project_inputs(xs, kernel, input_bias)
+        weight = self._input_weight(kernel, input_bias)
+        zx = self._project_inputs(xs, weight) if self.lookup is None else self._project_rows(xs, weight)
 
         # states[k][t] is state k before step t (states[k][steps] is the final one).
         states = [self._buffer(steps + 1, batch, units) for _ in range(n)]
@@ -467,15 +491,20 @@ class Sequence(Function):
         n = self.n_states
         need_bias = self.has_bias and need[n + 3]
         grad_x = grad_kernel = input_bias_grad = None
+        grad_zx = self.grad_zx
+        if self.lookup is not None:  # the gradient of each table row's projection
+            steps_first = grad_zx.reshape(*grad_zx.shape[:-3], -1, grad_zx.shape[-1])
+            grad_zx = sum_rows_by_index(steps_first, self.tokens.reshape(-1), self.xs.shape[0])
         if need[0]:
-            grad_xs = project_input_grad(self.grad_zx, self.kernel.T, self.dropout_mask,
+            grad_xs = project_input_grad(grad_zx, self.kernel.T, self.dropout_mask,
                                          self.gates, self.gate_major, self.gate_order)
-            if self.go_backwards:
-                grad_xs = grad_xs[::-1]
-            grad_x = grad_xs.transpose(1, 0, 2)
+            if self.lookup is not None:
+                grad_x = grad_xs  # the table's gradient
+            else:
+                grad_x = (grad_xs[::-1] if self.go_backwards else grad_xs).transpose(1, 0, 2)
         if need[n + 1] or need_bias:
             # ONE matmul over all steps; with an input bias its last row is the bias gradient.
-            grad_kernel = project_kernel_grad(self.xs, self.grad_zx, self.input_masks,
+            grad_kernel = project_kernel_grad(self.xs, grad_zx, self.input_masks,
                                               self.gates, self.gate_major, self.gate_order)
             if self.xs.shape[-1] > self.kernel.shape[0]:
                 grad_kernel, input_bias_grad = grad_kernel[:-1], grad_kernel[-1]
@@ -487,13 +516,29 @@ class Sequence(Function):
         return tuple(grads)
 
     # -------------------------------------------------------------- per-cell hooks
-    def _project_inputs(self, xs: Any, kernel: Any, input_bias: Any) -> Any:
+    def _input_weight(self, kernel: Any, input_bias: Any) -> Any:
+        """The weight the inputs are projected by: the kernel, with the input bias as one more
+        row (multiplying the column of ones that ends ``xs``)."""
+        return kernel if input_bias is None else self.xp.concatenate([kernel, input_bias[None]])
+
+    def _project_inputs(self, xs: Any, weight: Any) -> Any:
         """Every step's input pre-activations ``zx``: ONE matmul for all steps and all gates,
-        ``(time, batch, gates*units)``. With an input bias, ``xs`` ends in a column of ones and
-        the bias rides in the product as the kernel's last row."""
-        weight = kernel if input_bias is None else self.xp.concatenate([kernel, input_bias[None]])
+        ``(time, batch, gates*units)``."""
         zx = self._buffer(self.steps, self.batch, weight.shape[1])
         project(xs, weight, self.input_masks, self.gates, out=zx)
+        return zx
+
+    def _project_rows(self, rows: Any, weight: Any) -> Any:
+        """``zx`` for a lookup: each table row projected once, then each step's rows gathered
+        (``zx`` in the cell's layout, with the token axes where ``_project_inputs`` has its
+        time and batch axes)."""
+        projected = self.xp.matmul(rows, weight)  # (rows, gates*units), or gate-major
+        axis = projected.ndim - 2
+        zx = self._buffer(*projected.shape[:axis], *self.tokens.shape, projected.shape[-1])
+        # the tokens are known to be in range: "clip" spares NumPy's buffered bounds check
+        # (CuPy's take has no mode argument: it wraps out-of-range indices)
+        options = {"mode": "clip"} if self.xp is np else {}
+        self.xp.take(projected, self.tokens, axis=axis, out=zx, **options)
         return zx
 
     def _setup(self, bias: Any) -> None:

@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 
 import scratchdl
+from scratchdl import Tensor
+from scratchdl.ops import recurrent as recurrent_ops
 from tests.layers.rnn.helpers import assert_model_parity
 
 RNG = np.random.default_rng(6)
@@ -74,6 +76,24 @@ def embedding_lstm_sequential(lib: Any) -> Any:
     ])
 
 
+def embedding_lookup_recurrent(lib: Any) -> Any:
+    """Embedding(mask_zero) -> Bi-GRU -> LSTM, SimpleRNN -> Dense, on more tokens than the
+    vocabulary has rows: each recurrent layer projects the table's rows once (the lookup path)."""
+    tokens = lib.Input((16,), dtype="int32", name="tokens")
+    embedded = lib.layers.Embedding(12, 5, mask_zero=True, name="embed")(tokens)
+    encoded = lib.layers.Bidirectional(lib.layers.GRU(6, return_sequences=True), name="bi")(embedded)
+    summary = lib.layers.LSTM(4, name="summary")(encoded)
+    plain = lib.layers.SimpleRNN(3, go_backwards=True, name="plain")(embedded)
+    return lib.Model(tokens, [lib.layers.Dense(3, name="head")(summary), plain])
+
+
+def _many_tokens() -> np.ndarray:
+    tokens = RNG.integers(1, 12, (8, 16)).astype(np.int32)
+    tokens[0, 10:] = 0
+    tokens[3, :4] = 0
+    return tokens
+
+
 def _tokens() -> np.ndarray:
     tokens = RNG.integers(1, 12, (3, 7)).astype(np.int32)
     tokens[0, 5:] = 0  # right padding
@@ -99,9 +119,10 @@ def _sequences_with_padding() -> np.ndarray:
         (bilstm_encoder_dense_input, lambda: [RNG.standard_normal((3, 6, 4)).astype(np.float32)]),
         (masked_gru_sequential, lambda: [_sequences_with_padding()]),
         (embedding_lstm_sequential, lambda: [_tokens()]),
+        (embedding_lookup_recurrent, lambda: [_many_tokens()]),
     ],
     ids=["lstm_encoder_decoder", "gru_encoder_decoder", "bilstm_encoder_masked",
-         "bilstm_encoder", "masking_gru", "embedding_lstm"],
+         "bilstm_encoder", "masking_gru", "embedding_lstm", "embedding_lookup"],
 )
 def test_model_matches_keras(builder: Any, inputs: Any) -> None:
     model, keras_model = builder(scratchdl), builder(keras)
@@ -109,6 +130,29 @@ def test_model_matches_keras(builder: Any, inputs: Any) -> None:
         w.path.split("/")[-1] for w in keras_model.weights]
     assert model.count_params() == keras_model.count_params()
     assert_model_parity(model, keras_model, inputs())
+
+
+def test_recurrent_layers_read_an_embedding_table_through_the_lookup_path(monkeypatch: Any) -> None:
+    """The model above really takes the lookup path in all three of its recurrent layers
+    reading the embedding (the GRU in both directions), and the small model does not."""
+    taken: list[bool] = []
+    original = recurrent_ops._row_lookup
+
+    def spy(x: Any, dropout_mask: Any) -> Any:
+        found = original(x, dropout_mask)
+        taken.append(found is not None)
+        return found
+
+    monkeypatch.setattr(recurrent_ops, "_row_lookup", spy)
+    model = embedding_lookup_recurrent(scratchdl)
+    outputs = model(Tensor(_many_tokens()))
+    assert taken == [True, True, False, True]  # GRU forward, GRU backward, LSTM, SimpleRNN
+    table = model.get_layer("embed").embeddings
+    sum(out.sum() for out in outputs).backward()
+    assert table.grad is not None and np.any(table.grad)
+    taken.clear()
+    embedding_lstm_sequential(scratchdl)(Tensor(_tokens()))
+    assert taken == [False]  # 12 table rows for 21 tokens: the rows are projected
 
 
 def test_masked_lstm_outputs_carry_the_mask_and_repeat_the_last_output() -> None:
