@@ -238,3 +238,40 @@ def test_ops_accept_arrays_and_scalars_as_constants():
     y = ops.add(np.arange(3.0), x) * 2
     y.sum().backward()
     np.testing.assert_allclose(x.grad, [2.0, 2.0, 2.0])
+
+
+def test_function_call_records_what_backward_needs_for_every_kind_of_input():
+    """One recorded call: which inputs need a gradient (a tensor requiring grad, a constant
+    tensor, an array, a Python scalar, a list), the generation after its inputs' creators, the
+    output linked to the function; an integer output is a plain tensor; under no_grad nothing
+    is recorded, for one output and for several."""
+    class Combine(Function):
+        def forward(self, a, b, c, d, e):
+            return a * b + c + d + np.asarray(e).sum()
+
+        def backward(self, grad):
+            return grad, None, None, None, None
+
+    class ArgMaxAndMax(Function):
+        def forward(self, x):
+            return x.argmax(keepdims=True), x.max(keepdims=True)
+
+    x = Tensor(np.arange(3.0), requires_grad=True)
+    y = x * 2.0  # generation 1
+    function = Combine()
+    out = function(y, Tensor(np.ones(3)), np.ones(3), 2.0, [1.0, 2.0])
+    assert out.creator is function and out.requires_grad
+    assert function.needs_input_grad == (True, False, False, False, False)
+    assert function.generation == y.creator.generation + 1
+    assert function.output_meta == (((3,), np.dtype("float64")),)
+    out.sum().backward()
+    np.testing.assert_allclose(x.grad, [2.0, 2.0, 2.0])
+
+    index, value = ArgMaxAndMax()(x)
+    assert index.creator is None and not index.requires_grad and index.dtype.kind == "i"
+    assert value.creator is not None
+    with no_grad():
+        single = Combine()(x, x, x, x, [0.0])
+        pair = ArgMaxAndMax()(x)
+    assert single.creator is None and not single.requires_grad
+    assert isinstance(pair, tuple) and all(t.creator is None for t in pair)
