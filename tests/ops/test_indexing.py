@@ -266,9 +266,10 @@ def test_take_along_axis_errors():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("vocab, tokens", [(5, 300), (65, 2048), (1000, 400)])
-def test_take_rows_gradient_sorted_scatter_equals_add_at(dtype, vocab, tokens) -> None:
-    """take along axis 0 (an embedding lookup) scatters its gradient rows by sorting the indices
-    once there are many rows; the result equals np.add.at's, negative indices included."""
+def test_take_rows_gradient_equals_add_at(dtype, vocab, tokens) -> None:
+    """take along axis 0 (an embedding lookup) sums its gradient rows per index with
+    ``sum_rows_by_index`` (a sparse product for 5 and 65 rows, sorted runs for 1000 rows read
+    400 times); the result equals np.add.at's, negative indices included."""
     rng = np.random.default_rng(0)
     weights = Tensor(rng.standard_normal((vocab, 3, 4)).astype(dtype), requires_grad=True)
     indices = rng.integers(-vocab, vocab, (tokens // 4, 4))
@@ -282,10 +283,14 @@ def test_take_rows_gradient_sorted_scatter_equals_add_at(dtype, vocab, tokens) -
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("lead, count, n", [((), 65, 2048), ((4,), 7, 30), ((2, 3), 1, 5)])
+@pytest.mark.parametrize("lead, count, n", [
+    ((), 65, 2048), ((4,), 65, 512),  # at least as many rows as results: the sparse product
+    ((), 1000, 400), ((2,), 600, 300),  # more results than rows: sorted runs
+    ((4,), 7, 30), ((2, 3), 1, 5),  # few rows: add.at
+])
 def test_sum_rows_by_index_equals_add_at(dtype, lead, count, n) -> None:
-    """The per-index row sums (a row lookup's gradient, as the recurrent ops' lookup path
-    uses them) equal np.add.at's, for every leading block; rows no index reads stay zero."""
+    """The per-index row sums (a row lookup's gradient) equal np.add.at's in each of the
+    helper's three ways, for every leading block; rows no index reads stay zero."""
     rng = np.random.default_rng(1)
     rows = rng.standard_normal((*lead, n, 6)).astype(dtype)
     index = rng.integers(0, max(count - 1, 1), n)  # the last row is never read (count > 1)

@@ -69,23 +69,8 @@ def _scatter_add(xp: Any, target: Any, index: Any, values: Any) -> None:
     xp.add.at(target, index, values)
 
 
-# Scatter-adding rows (an embedding's gradient: one row per token) by sorting the indices and
-# summing each index's run of rows with one ``add.reduceat`` is ~4x faster than ``add.at`` for
-# 2048 rows of 64 into 65 (0.26 vs 1.06 ms) and no slower into 10,000 (the same sums, up to
-# float rounding). Below this many rows ``add.at`` is as fast.
-SORTED_SCATTER_MIN_ROWS = 256
-
-
-def _scatter_add_rows(xp: Any, target: Any, index: Any, rows: Any) -> None:
-    """``target[index[i]] += rows[i]`` for a 1-D integer ``index`` and ``rows`` ``(n, ...)``."""
-    if xp is not np or index.shape[0] < SORTED_SCATTER_MIN_ROWS or rows.ndim < 2:
-        _scatter_add(xp, target, index, rows)
-        return
-    index = np.where(index < 0, index + target.shape[0], index)  # take's negative indices
-    order = np.argsort(index, kind="stable")
-    ordered = index[order]
-    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-    target[ordered[starts]] += np.add.reduceat(rows[order], starts, axis=0)
+# Below this many rows, ``add.at`` sums rows by index as fast as anything else.
+ROW_SUMS_MIN_ROWS = 256
 
 
 def sum_rows_by_index(rows: Any, index: Any, count: int) -> Any:
@@ -93,15 +78,26 @@ def sum_rows_by_index(rows: Any, index: Any, count: int) -> Any:
 
     ``rows`` is ``(..., n, size)`` and ``index`` ``(n,)`` integers in ``[0, count)``; the result
     is ``(..., count, size)`` (rows no index points to are zero). This is the gradient of a
-    gather of whole rows, e.g. of an embedding table. On NumPy it is one product by a sparse
-    ``(count, n)`` matrix of ones per leading block, a single pass over the rows: 0.8 ms for
-    ``(4, 2048, 256)`` into 65 rows, against 2.4 ms as a dense one-hot product and 8-12 ms
-    sorted and summed with ``add.reduceat``.
+    gather of whole rows: an embedding table's (``take``), or a recurrent layer's projected
+    table (``ops.recurrent``'s lookup path). Three ways, chosen by the sizes:
+
+    * with at least as many rows as results, one product per leading block by a sparse
+      ``(count, n)`` matrix of ones: a single pass over the rows (float32, 2048 x 64 into 65:
+      0.17 ms, into 1024: 0.22 ms; (4, 2048, 256) into 65: 0.8 ms, where a dense one-hot product
+      takes 2.4 ms);
+    * with more results than rows, the indices sorted once and each index's run of rows summed
+      by ``add.reduceat`` (2048 x 128 into 10,000: 3.6-4.1 ms, the sparse product 4.2-5.2 ms;
+      into 1024 it would take 0.96 ms);
+    * below ``ROW_SUMS_MIN_ROWS`` rows, and on CuPy, ``add.at``.
     """
     xp = get_array_module(rows)
     n, size = rows.shape[-2:]
-    blocks = rows.reshape(-1, n, size)
-    if xp is np:
+    blocks = rows.reshape(math.prod(rows.shape[:-2]), n, size)
+    if xp is not np or n < ROW_SUMS_MIN_ROWS:
+        sums = xp.zeros((blocks.shape[0], count, size), dtype=rows.dtype)
+        for total, block in zip(sums, blocks):
+            _scatter_add(xp, total, index, block)
+    elif count <= n:
         from scipy.sparse import csr_matrix
 
         starts = np.zeros(count + 1, dtype=np.int64)
@@ -110,9 +106,12 @@ def sum_rows_by_index(rows: Any, index: Any, count: int) -> Any:
                           shape=(count, n))
         sums = np.stack([ones @ block for block in blocks])
     else:
-        sums = xp.zeros((blocks.shape[0], count, size), dtype=rows.dtype)
+        order = np.argsort(index, kind="stable")
+        ordered = index[order]
+        starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+        sums = np.zeros((blocks.shape[0], count, size), dtype=rows.dtype)
         for total, block in zip(sums, blocks):
-            _scatter_add(xp, total, index, block)
+            total[ordered[starts]] = np.add.reduceat(block[order], starts, axis=0)
     return sums.reshape(*rows.shape[:-2], count, size)
 
 
@@ -170,8 +169,11 @@ class Take(Function):
         axis, k = self.axis, self.indices.ndim
         moved = xp.moveaxis(grad, tuple(range(axis, axis + k)), tuple(range(k)))
         rest = moved.shape[k:]
-        result = xp.zeros((self.input_shape[axis],) + rest, dtype=grad.dtype)
-        _scatter_add_rows(xp, result, indices, moved.reshape((indices.size,) + rest))
+        count = self.input_shape[axis]
+        indices = xp.asarray(indices)
+        indices = xp.where(indices < 0, indices + count, indices)  # take's negative indices
+        rows = moved.reshape(indices.size, math.prod(rest))
+        result = sum_rows_by_index(rows, indices, count).reshape((count,) + rest)
         return xp.moveaxis(result, 0, axis)
 
 
