@@ -106,6 +106,14 @@ def test_sum_to_leading_axes_fast_path_equals_the_plain_sum(shape, target, dtype
     np.testing.assert_array_equal(sum_to(ints, target), ints.sum(axis=axes, keepdims=True).reshape(target))
 
 
+@pytest.mark.parametrize("rows", [3, 1 << 14])  # the plain sum and the matrix-vector product
+def test_sum_to_over_leading_axes_returns_an_array_that_owns_its_memory(rows):
+    """A bias's gradient: no reshaped view, which the engine would copy again for .grad."""
+    total = sum_to(np.ones((rows, 4), dtype=np.float32), (4,))
+    assert total.flags.owndata and total.shape == (4,)
+    np.testing.assert_array_equal(total, np.full(4, rows, dtype=np.float32))
+
+
 def test_intermediate_gradients_are_not_kept_unless_retained():
     x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
     hidden = x * 2.0

@@ -45,9 +45,14 @@ def sum_to(gradient: Array, shape: tuple[int, ...]) -> Array:
     )
     if not axes:
         return gradient.reshape(shape)
+    # Where the sum already has the right shape, it is returned as is: a reshaped view would
+    # make the engine copy it again for a leaf's .grad.
     if (axes == tuple(range(len(axes))) and gradient.size >= SUM_LEADING_MIN_SIZE
             and gradient.dtype.kind == "f" and gradient.flags.c_contiguous):
-        return sum_leading(gradient, len(axes)).reshape(shape)
+        total = sum_leading(gradient, len(axes))
+        return total if total.shape == shape else total.reshape(shape)
+    if axes == tuple(range(leading)):  # only broadcasting's new leading axes, as for a bias
+        return gradient.sum(axis=axes)
     return gradient.sum(axis=axes, keepdims=True).reshape(shape)
 
 
