@@ -27,6 +27,9 @@ from scratchdl.autograd.tensor import Tensor
 Array = Any  # a numpy.ndarray or cupy.ndarray
 _SCALARS = (Number, np.generic)
 _CUPY = backend.cupy_available()
+# The active ``capture.Tracer`` (at most one): while a computation is traced for replay, every
+# call is handed to it, which records it and runs it here untraced.
+_TRACERS: list[Any] = []
 
 
 class Function:
@@ -48,6 +51,8 @@ class Function:
     def __call__(self, *inputs: Any) -> Any:
         # The hot path of every model: one pass over the inputs, plain loops (a generator
         # expression costs ~0.5 us to set up) and a separate path for the usual single output.
+        if _TRACERS:
+            return _TRACERS[-1].record(self, inputs)
         arrays = []
         needs = []
         record = False

@@ -25,6 +25,7 @@ adds ``(k - 1) * d`` before.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -150,6 +151,7 @@ def output_size(padded: int, kernel: int, stride: int, dilation: int) -> int:
 
 
 # --------------------------------------------------------------------------- layout
+@dataclass(frozen=True)
 class Layout:
     """Maps a user's array to the internal ``(N, H, W, C)`` layout and back.
 
@@ -157,9 +159,8 @@ class Layout:
     moved last. Every conversion is a view.
     """
 
-    def __init__(self, spatial_dims: int, channels_first: bool) -> None:
-        self.spatial_dims = spatial_dims
-        self.channels_first = channels_first
+    spatial_dims: int
+    channels_first: bool
 
     def inward(self, array: Any) -> Any:
         """User layout -> ``(N, H, W, C)``."""
