@@ -10,12 +10,14 @@ states. ``evaluate`` and ``predict`` run without recording the graph (``no_grad`
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from scratchdl.autograd.capture import CapturedGraph, ReplayMismatch, Tracer
 from scratchdl.autograd.mode import no_grad
 from scratchdl.autograd.tensor import Tensor
 from scratchdl.layers.layer import collect_losses, structure_version
@@ -23,6 +25,7 @@ from scratchdl.models.compile_utils import CompileLoss, CompileMetrics
 from scratchdl.models.data_adapter import (
     EpochIterator, class_weight_to_sample_weights, train_validation_split, unpack_x_y_sample_weight,
 )
+from scratchdl.models.step_capture import StepCapture
 
 __all__ = ["Trainer"]
 
@@ -121,6 +124,7 @@ class Trainer:
         self._trainable_cache: list[Any] | None = None
         self._flat_layers = _Untracked()
         self._eval_epoch_iterator: EpochIterator | None = None
+        self._step_capture = StepCapture()
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, loss_weights: Any = None,
@@ -139,7 +143,11 @@ class Trainer:
                 the target and output shapes, as in Keras. Lists of lists or dicts give
                 per-output metrics.
             weighted_metrics: metrics weighted by ``sample_weight``/``class_weight``.
-            run_eagerly: accepted for Keras compatibility (scratchdl always runs eagerly).
+            run_eagerly: run every training step eagerly. By default (False), as in Keras, a
+                step whose model, loss and data allow it is traced once per batch shape and
+                replayed afterwards, skipping the layers' and the engine's Python work with the
+                same results (``models/step_capture.py`` lists the conditions); True always runs
+                the plain eager step, which is easier to step through in a debugger.
             steps_per_execution: batches run between two batch-level callback calls.
             jit_compile: accepted for Keras compatibility (scratchdl has no compiler; True warns).
             auto_scale_loss: accepted for Keras compatibility (no mixed precision).
@@ -159,6 +167,7 @@ class Trainer:
             raise ValueError(f"compile: steps_per_execution must be a positive integer, got {steps_per_execution!r}")
         self._jit_compile = False
         self._run_eagerly = bool(run_eagerly)
+        self._step_capture = StepCapture()
         self.steps_per_execution = int(steps_per_execution)
         self._loss_tracker = metrics_module.Mean(name="loss")
         self.stop_training = False
@@ -300,14 +309,25 @@ class Trainer:
         """One optimization step on one batch ``(x, y, sample_weight)``; returns the logs."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         self._reset_layer_losses()
-        y_pred = self(x, training=True)
-        if self._flat_layers.value is None:  # flattened once per fit, after the first call built them
-            self._flat_layers.value = self._flatten_layers()
-        loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+        capture = self._step_capture
+        key = capture.key(self, x, y, sample_weight)
+        plan = capture.plans.get(key) if key is not None else None
+        if plan is not None:
+            logs = self._replay_step(plan, x, y)
+            if logs is not None:
+                return logs
+            capture.plans[key] = None  # the replay disagreed with its trace: stay eager
+        tracer = Tracer() if capture.should_trace(self, key) else None
+        x_in, y_in = (Tensor(x), Tensor(y)) if tracer is not None else (x, y)  # a trace's data
+        with tracer if tracer is not None else contextlib.nullcontext():
+            y_pred = self(x_in, training=True)
+            if self._flat_layers.value is None:  # flattened once per fit, after the first call built them
+                self._flat_layers.value = self._flatten_layers()
+            loss = self.compute_loss(x_in, y_in, y_pred, sample_weight, training=True)
+        if tracer is not None:
+            capture.plans[key] = capture.build(self, tracer, x_in, y_in, y_pred, loss)
         self._loss_tracker.update_state(loss.data, sample_weight=self._batch_size_of(x))
-        weights = self._trainable_cache
-        if weights is None:
-            weights = self._trainable_cache = self.trainable_weights
+        weights = self._cached_trainable_weights()
         if weights and loss.requires_grad:
             for weight in weights:
                 weight.grad = None
@@ -316,6 +336,29 @@ class Trainer:
         else:
             warnings.warn(f"Model '{self.name}' has no trainable weights that affect the loss.", stacklevel=2)
         return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def _cached_trainable_weights(self) -> list[Any]:
+        # Kept between steps while the structure stays (train_on_batch and fit reset it).
+        if self._trainable_cache is None:
+            self._trainable_cache = self.trainable_weights
+        return self._trainable_cache
+
+    def _replay_step(self, plan: CapturedGraph, x: np.ndarray, y: np.ndarray) -> dict[str, Any] | None:
+        """``train_step`` through a captured step; None when the replay disagrees with its
+        trace (nothing has changed then, and the caller runs the step eagerly)."""
+        weights = self._cached_trainable_weights()
+        if not weights:
+            return None
+        for weight in weights:
+            weight.grad = None
+        try:
+            outputs = plan.run({"x": x, "y": y})
+        except ReplayMismatch:
+            return None
+        self._step_capture.replays += 1
+        self._loss_tracker.update_state(outputs["loss"], sample_weight=self._batch_size_of(x))
+        self.optimizer.apply([w.grad for w in weights], weights)
+        return self.compute_metrics(x, y, Tensor(outputs["y_pred"]), None)
 
     def test_step(self, data: Any) -> dict[str, Any]:
         """Loss and metrics on one batch, in inference mode; returns the logs."""
