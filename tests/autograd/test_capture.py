@@ -196,3 +196,16 @@ def test_tracers_do_not_nest_and_record_every_call():
     assert [type(call.function).__name__ for call in tracer.calls] == ["Exp"]
     ops.exp(Tensor([1.0]))  # after the trace: not recorded
     assert len(tracer.calls) == 1
+
+
+def test_only_the_tracing_threads_calls_are_recorded():
+    import threading
+
+    x = Tensor(np.ones(3, dtype=np.float32))
+    with Tracer() as tracer:
+        worker = threading.Thread(target=lambda: ops.exp(x))
+        worker.start()
+        worker.join()
+        ops.tanh(x)
+    assert [type(call.function).__name__ for call in tracer.calls] == ["Tanh"]
+    assert not Tracer.active()

@@ -222,3 +222,15 @@ def test_a_replay_that_disagrees_with_its_trace_falls_back_to_eager(monkeypatch)
         model.train_on_batch(x, y)
     assert captured._step_capture.replays == 0
     _assert_same_weights(captured, eager)
+
+
+def test_a_step_inside_a_users_trace_runs_eagerly_and_is_recorded_there():
+    from scratchdl.autograd.capture import Tracer
+
+    model, _ = _pair(_mlp, CASES["mlp"][1])
+    x, y = _data((12,), "class")
+    model.train_on_batch(x, y)
+    with Tracer() as tracer:
+        model.train_on_batch(x, y)
+    assert not model._step_capture.plans
+    assert "Linear" in [type(call.function).__name__ for call in tracer.calls]

@@ -35,6 +35,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import heapq
+import threading
 from numbers import Number
 from typing import Any
 
@@ -76,7 +77,8 @@ class _Call:
 class Tracer:
     """Records every ``Function`` call made while it is active.
 
-    Used as a context manager; tracers do not nest (a call inside ``forward`` is not recorded).
+    Used as a context manager; tracers do not nest (a call inside ``forward`` is not recorded),
+    and only the calls of the thread that made the tracer are recorded.
     The record keeps the calls' inputs and outputs alive, so ``id`` of an array stays unique
     while a ``CapturedGraph`` is built from it.
 
@@ -89,6 +91,12 @@ class Tracer:
 
     def __init__(self) -> None:
         self.calls: list[_Call] = []
+        self.thread = threading.get_ident()  # calls made by other threads are not recorded
+
+    @staticmethod
+    def active() -> bool:
+        """Whether a trace is in progress (in any thread)."""
+        return bool(function_module._TRACERS)
 
     def __enter__(self) -> Tracer:
         if function_module._TRACERS:

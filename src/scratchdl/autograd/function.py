@@ -14,6 +14,7 @@ outputs to the function (define-by-run). A function instance is used once.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from numbers import Number
 from typing import Any
@@ -28,7 +29,7 @@ Array = Any  # a numpy.ndarray or cupy.ndarray
 _SCALARS = (Number, np.generic)
 _CUPY = backend.cupy_available()
 # The active ``capture.Tracer`` (at most one): while a computation is traced for replay, every
-# call is handed to it, which records it and runs it here untraced.
+# call made by the tracing thread is handed to it, which records it and runs it here untraced.
 _TRACERS: list[Any] = []
 
 
@@ -51,7 +52,7 @@ class Function:
     def __call__(self, *inputs: Any) -> Any:
         # The hot path of every model: one pass over the inputs, plain loops (a generator
         # expression costs ~0.5 us to set up) and a separate path for the usual single output.
-        if _TRACERS:
+        if _TRACERS and _TRACERS[-1].thread == threading.get_ident():
             return _TRACERS[-1].record(self, inputs)
         arrays = []
         needs = []

@@ -105,13 +105,12 @@ class StepCapture:
         if (model._run_eagerly or sample_weight is not None or type(x) is not np.ndarray
                 or type(y) is not np.ndarray):
             return None
-        return (structure_version(), id(model._compile_loss), x.shape, x.dtype.str, y.shape,
-                y.dtype.str)
+        return (structure_version(), id(model._compile_loss), x.shape, x.dtype, y.shape, y.dtype)
 
     def should_trace(self, model: Any, key: tuple[Any, ...] | None) -> bool:
         """Whether this eager step should be traced: a new key of a capturable model."""
-        if key is None or key in self.plans or len(self.plans) >= self.MAX_PLANS:
-            return False
+        if key is None or key in self.plans or len(self.plans) >= self.MAX_PLANS or Tracer.active():
+            return False  # (a trace in progress elsewhere: this step is recorded there, or not)
         compile_loss = model._compile_loss
         if compile_loss is None or not compile_loss.built:
             return False  # the compiled loss is resolved in the first step: trace the next one
