@@ -7,11 +7,12 @@ the same. So the step can be *traced* once, while it runs eagerly, and *replayed
 
 1. ``Tracer`` records every ``Function`` call made while it is active: the function's
    configuration before its ``forward`` ran, its inputs and its outputs.
-2. ``CapturedGraph(tracer, data, outputs, loss)`` turns the record into a plan. Every input of every call must be
-   explained: an output of an earlier call, one of the named data arrays, a ``Parameter`` (read
-   again at each replay) or a Python number. Anything else, such as an array computed outside the
-   recorded ops (a dropout mask, a converted copy of the data), could differ at the next call, so
-   the computation is not capturable and the constructor raises ``NotCapturable``.
+2. ``CapturedGraph(tracer, data, outputs, loss)`` turns the record into a plan. Every input of
+   every call must be explained: an output of an earlier call, one of the named data arrays, a
+   ``Parameter`` (read again at each replay) or a Python number. Anything else, such as an array
+   computed outside the recorded ops (a dropout mask, a converted copy of the data), could differ
+   at the next call, so the computation is not capturable and the constructor raises
+   ``NotCapturable``.
 3. ``CapturedGraph.run`` replays the plan on new data arrays: a fresh copy of each function runs
    its ``forward`` on raw arrays, then the functions' ``backward`` methods run in exactly the
    order the engine would have chosen (``engine.backward``: decreasing generation, then first
@@ -121,10 +122,13 @@ class Tracer:
         return result
 
 
+_PLAIN_SCALARS = (bool, str, Number, np.generic, np.dtype, slice, type)
+
+
 def _is_plain(value: Any, depth: int = 0) -> bool:
     """Whether ``value`` is configuration that cannot depend on the data: numbers, strings,
     dtypes, slices, None and containers of them, or a small object made of such values."""
-    if value is None or isinstance(value, (bool, str, Number, np.generic, np.dtype, slice, type)):
+    if value is None or isinstance(value, _PLAIN_SCALARS):
         return True
     if depth > 3:
         return False
@@ -148,7 +152,7 @@ def _is_immutable(value: Any) -> bool:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return type(value).__dataclass_params__.frozen and all(  # type: ignore[attr-defined]
             _is_immutable(getattr(value, field.name)) for field in dataclasses.fields(value))
-    return value is None or isinstance(value, (bool, str, Number, np.generic, np.dtype, slice, type))
+    return value is None or isinstance(value, _PLAIN_SCALARS)
 
 
 class _Node:
@@ -267,8 +271,9 @@ class CapturedGraph:
         if type(value) is np.ndarray or hasattr(value, "__array_interface__"):
             slot = slot_of_array.get(id(value))
             if slot is None:
-                raise NotCapturable(f"{cls.__name__} reads an array of shape "
-                                    f"{getattr(value, 'shape', None)} made outside the traced calls")
+                shape = getattr(value, "shape", None)
+                raise NotCapturable(f"{cls.__name__} reads an array of shape {shape} made outside "
+                                    "the traced calls")
             return slot
         if value is None or isinstance(value, (bool, str, Number, np.generic)):
             return self._new_slot(value)

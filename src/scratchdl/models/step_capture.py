@@ -6,15 +6,16 @@ eagerly while ``autograd.capture.Tracer`` records its ops (the forward pass and 
 later steps on that shape replay them (``CapturedGraph``), forward and backward, without the
 layer calls, the loss objects, the tensors and the backward engine's bookkeeping around the same
 NumPy work. The weights' gradients, the losses and the metrics come out bit for bit as the
-eager step computes them; only Python work is skipped (the MLP step of the benchmarks: ~10%).
+eager step computes them; only Python work is skipped (the MLP step of the benchmarks: ~4%
+faster; a 2-4-1 network on 400 points: ~25%).
 
 Only steps whose Python work has no effect besides the recorded ops are captured, so the
 conditions are strict; anything else runs eagerly, as before:
 
 * the model is a plain ``Sequential`` or functional ``Model`` (no subclass with its own
   ``call``, ``train_step`` or ``compute_loss``) with one output, and ``run_eagerly`` is off;
-* every layer is of a type listed in ``CAPTURABLE_LAYER_NAMES`` (layers whose call is a pure function
-  of its inputs and weights: no randomness as in ``Dropout``, no state updates as in
+* every layer is of a type listed in ``CAPTURABLE_LAYER_NAMES`` (layers whose call is a pure
+  function of its inputs and weights: no randomness as in ``Dropout``, no state updates as in
   ``BatchNormalization``), with built-in activations and no activity regularizer;
 * the compiled loss is one of ``CAPTURABLE_LOSS_NAMES``, no layer adds a loss
   (regularizers) and no mask is involved;
@@ -80,7 +81,9 @@ def _capturable_loss(loss: Any) -> bool:
 
 
 def _capturable_layer(layer: Any) -> bool:
-    if type(layer) not in _capturable_types() or getattr(layer, "activity_regularizer", None) is not None:
+    if type(layer) not in _capturable_types():
+        return False
+    if getattr(layer, "activity_regularizer", None) is not None:
         return False
     activation = getattr(layer, "activation", None)
     return activation is None or id(activation) in _BUILTIN_ACTIVATIONS

@@ -343,7 +343,8 @@ class Trainer:
             self._trainable_cache = self.trainable_weights
         return self._trainable_cache
 
-    def _replay_step(self, plan: CapturedGraph, x: np.ndarray, y: np.ndarray) -> dict[str, Any] | None:
+    def _replay_step(self, plan: CapturedGraph, x: np.ndarray,
+                     y: np.ndarray) -> dict[str, Any] | None:
         """``train_step`` through a captured step; None when the replay disagrees with its
         trace (nothing has changed then, and the caller runs the step eagerly)."""
         weights = self._cached_trainable_weights()
