@@ -209,3 +209,22 @@ def test_only_the_tracing_threads_calls_are_recorded():
         ops.tanh(x)
     assert [type(call.function).__name__ for call in tracer.calls] == ["Tanh"]
     assert not Tracer.active()
+
+
+class _SlottedDouble(Function):
+    __slots__ = ("inputs", "needs_input_grad", "generation", "saved", "output_meta")
+
+    def forward(self, x):
+        return x * 2
+
+    def backward(self, grad):
+        return grad * 2
+
+
+def test_a_function_with_slots_is_traced_but_not_replayable():
+    x = Tensor(np.ones(3, dtype=np.float32))
+    with Tracer() as tracer:
+        y = _SlottedDouble()(x)
+    np.testing.assert_array_equal(y.data, [2, 2, 2])
+    with pytest.raises(NotCapturable, match="__slots__"):
+        CapturedGraph(tracer, {"x": x}, {"y": y})

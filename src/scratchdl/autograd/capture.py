@@ -68,8 +68,8 @@ class _Call:
 
     __slots__ = ("function", "state", "inputs", "outputs", "single")
 
-    def __init__(self, function: Function, state: dict[str, Any], inputs: tuple[Any, ...],
-                 result: Any) -> None:
+    def __init__(self, function: Function, state: dict[str, Any] | None,
+                 inputs: tuple[Any, ...], result: Any) -> None:
         self.function, self.state, self.inputs = function, state, inputs
         self.single = not isinstance(result, tuple)
         self.outputs: tuple[Tensor, ...] = (result,) if self.single else result
@@ -111,7 +111,10 @@ class Tracer:
     def record(self, function: Function, inputs: tuple[Any, ...]) -> Any:
         """Run ``function`` on ``inputs`` untraced and record the call (``Function.__call__``
         hands every call to the active tracer)."""
-        state = dict(function.__dict__)
+        # The configuration forward will start from (None: partly kept in __slots__, which a
+        # copy of __dict__ would miss, so not replayable).
+        slotted = any(vars(cls).get("__slots__") for cls in type(function).__mro__)
+        state = None if slotted else dict(function.__dict__)
         stack = function_module._TRACERS
         stack.remove(self)
         try:
@@ -212,6 +215,8 @@ class CapturedGraph:
         for index, call in enumerate(tracer.calls):
             node = _Node()
             node.cls = type(call.function)
+            if call.state is None:
+                raise NotCapturable(f"{node.cls.__name__} keeps its state in __slots__")
             for key, value in call.state.items():
                 if not _is_plain(value):
                     raise NotCapturable(f"{node.cls.__name__} keeps {key}={type(value).__name__}, "
