@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from scratchdl.autograd import function as function_module
-from scratchdl.autograd.engine import sum_to
+from scratchdl.autograd.engine import owned_gradient, sum_to
 from scratchdl.autograd.function import Function
 from scratchdl.autograd.tensor import Parameter, Tensor
 from scratchdl.backend import get_array_module
@@ -51,7 +51,6 @@ from scratchdl.backend import get_array_module
 __all__ = ["CapturedGraph", "NotCapturable", "ReplayMismatch", "Tracer"]
 
 Array = Any
-
 
 
 class NotCapturable(Exception):
@@ -373,10 +372,9 @@ class CapturedGraph:
         nodes = self.nodes
         pending: dict[int, list[Any]] = {root_index: [None] * len(nodes[root_index].outputs)}
         pending[root_index][root_output] = xp.ones(loss.shape, dtype=loss.dtype)
-        # The leaves' gradients in arrival order, each with whether it may become a .grad as it
-        # is (it owns its memory and is none of its op's upstream gradients: the engine's
-        # _fresh); .grad is written only once every gradient arrived.
-        arrivals: list[tuple[Tensor, Array, bool]] = []
+        # The leaves' gradients in arrival order, each made to own its memory as the engine
+        # does; .grad is written only once every gradient arrived.
+        arrivals: list[tuple[Tensor, Array]] = []
         for index in self.order:
             node = nodes[index]
             output_grads = pending.pop(index)
@@ -402,17 +400,9 @@ class CapturedGraph:
                 grad = input_grads[position]
                 if grad is None or grad.shape != shape or grad.dtype != dtype:
                     grad = _reduced(grad, shape, dtype, node)
-                owned = grad.flags.owndata
-                if owned:
-                    for upstream in output_grads:
-                        if upstream is grad:
-                            owned = False
-                arrivals.append((tensor, grad, owned))
-        for tensor, grad, owned in arrivals:
-            if tensor.grad is None:
-                tensor.grad = grad if owned else grad.copy()
-            else:
-                tensor.grad = tensor.grad + grad
+                arrivals.append((tensor, owned_gradient(grad, output_grads)))
+        for tensor, grad in arrivals:
+            tensor.grad = grad if tensor.grad is None else tensor.grad + grad
 
 
 def _reduced(grad: Array | None, shape: tuple[int, ...], dtype: Any, node: _Node) -> Array:

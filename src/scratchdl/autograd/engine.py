@@ -72,9 +72,13 @@ def sum_leading(gradient: Array, count: int) -> Array:
     return xp.ones(rows, dtype=gradient.dtype) @ matrix
 
 
-def _fresh(gradient: Array, upstream: list[Array]) -> Array:
-    # A leaf's .grad must own its memory: an op may pass an upstream gradient straight through,
-    # and the same array may then reach several tensors.
+def owned_gradient(gradient: Array, upstream: list[Array]) -> Array:
+    """``gradient``, copied unless it owns its memory and is none of the ``upstream`` gradients
+    its op received: what may become a leaf's first ``.grad``.
+
+    A leaf's .grad must own its memory: an op may pass an upstream gradient straight through,
+    and the same array may then reach several tensors.
+    """
     if not gradient.flags.owndata or any(gradient is g for g in upstream):
         return gradient.copy()
     return gradient
@@ -161,7 +165,7 @@ def backward(root: Tensor, gradient: Array | None = None, retain_graph: bool = F
             creator = tensor.creator
             if creator is None:
                 if tensor.grad is None:
-                    tensor.grad = _fresh(grad, output_grads)
+                    tensor.grad = owned_gradient(grad, output_grads)
                 else:
                     tensor.grad = tensor.grad + grad
             else:

@@ -146,7 +146,7 @@ class StepCapture:
         """The replayable step from one traced eager step, or None when it is not capturable."""
         if not isinstance(y_pred, Tensor) or getattr(y_pred, "_keras_mask", None) is not None:
             return None
-        if not loss.requires_grad or model.losses or not self.model_capturable(model):
+        if not loss.requires_grad or model.losses:  # (should_trace checked the rest)
             return None
         try:
             return CapturedGraph(tracer, {"x": x, "y": y}, {"y_pred": y_pred, "loss": loss},
